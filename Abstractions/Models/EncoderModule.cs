@@ -1,0 +1,68 @@
+using SdAE.Abstractions.Masking;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SdAE.Abstractions.Models;
+
+/// <summary>How an evaluation turns encoder tokens into one feature vector per image.</summary>
+public enum FeaturePooling
+{
+    /// <summary>The cls token's output.</summary>
+    Cls,
+    /// <summary>The mean of the patch tokens' outputs.</summary>
+    Mean,
+}
+
+/// <summary>
+/// A backbone: patch embedding + position embedding + blocks + final norm. Plugins derive from it.
+/// Token sequences always start with a cls token; patch ids are row-major grid positions.
+/// </summary>
+public abstract class EncoderModule : nn.Module
+{
+    protected EncoderModule(string name) : base(name) { }
+
+    public abstract int Width { get; }
+    public abstract int Depth { get; }
+    public abstract int PatchSize { get; }
+    public abstract int Channels { get; }
+    public abstract int ImageSize { get; }
+    public GridSize Grid => new(ImageSize / PatchSize, ImageSize / PatchSize);
+
+    /// <summary>Patch tokens with their position embeddings, no cls: [B, L, D].</summary>
+    public abstract Tensor EmbedPatches(Tensor images);
+
+    /// <summary>Prepends cls, runs the blocks and the final norm: [N, n, D] -> [N, 1+n, D].</summary>
+    public abstract Tensor EncodeTokens(Tensor patchTokens);
+
+    /// <summary>BEiT mode: masked patches replaced by a learnt mask token, all tokens encoded: [B, 1+L, D].</summary>
+    public abstract Tensor EncodeWithMaskToken(Tensor images, Tensor mask);
+
+    /// <summary>
+    /// The block index a parameter belongs to, for layer-wise lr decay: 0 for the embeddings,
+    /// j+1 for block j, <see cref="Depth"/>+1 for the final norm.
+    /// </summary>
+    public abstract int LayerIndexOf(string parameterName);
+
+    /// <summary>A new, independently initialised encoder of the same shape (an EMA teacher, a from-scratch baseline).</summary>
+    public abstract EncoderModule CreateSameShape();
+
+    /// <summary>MAE mode: encodes only the visible patches ([B, Nv] ids): [B, 1+Nv, D].</summary>
+    public Tensor EncodeVisible(Tensor images, Tensor visibleIds) =>
+        EncodeTokens(GatherTokens(EmbedPatches(images), visibleIds));
+
+    /// <summary>All patches, no masking: [B, 1+L, D].</summary>
+    public Tensor EncodeAll(Tensor images) => EncodeTokens(EmbedPatches(images));
+
+    /// <summary>One feature vector per image for evaluation: [B, D].</summary>
+    public Tensor Features(Tensor images, FeaturePooling pooling)
+    {
+        var tokens = EncodeAll(images);
+        return pooling == FeaturePooling.Cls
+            ? tokens.select(1, 0)
+            : tokens.narrow(1, 1, tokens.shape[1] - 1).mean([1]);
+    }
+
+    /// <summary>Picks tokens [B, L, D] at ids [B, n] -> [B, n, D].</summary>
+    public static Tensor GatherTokens(Tensor tokens, Tensor ids) =>
+        tokens.gather(1, ids.unsqueeze(-1).expand(-1, -1, tokens.shape[2]));
+}

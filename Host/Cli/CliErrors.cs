@@ -1,0 +1,35 @@
+using SdAE.Host.Config;
+using SdAE.Host.Plugins;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SdAE.Host.Cli;
+
+/// <summary>Turns user-fixable errors into one line on stderr and exit code 2; anything else is a bug and keeps its stack trace.</summary>
+public static class CliErrors
+{
+    public const int UserErrorExitCode = 2;
+
+    public static int Run(Func<int> command)
+    {
+        try
+        {
+            return command();
+        }
+        catch (Exception e) when (Describe(e) is { } line)
+        {
+            Console.Error.WriteLine("error: " + line);
+            return UserErrorExitCode;
+        }
+    }
+
+    /// <summary>The one-line message for an error a user can fix, or null for a bug.</summary>
+    public static string? Describe(Exception e) => e switch
+    {
+        ExperimentError error => error.ToString(),
+        UserError error => error.ToString(),
+        PluginLoadException error => $"{error.Message} Fix: {error.Fix}",
+        CommandParseException or CommandRuntimeException => $"{e.Message} (see sdae --help)",
+        _ => null,
+    };
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel;
+using SdAE.Host.Config;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SdAE.Host.Cli;
+
+public sealed class ExperimentSettings : CommandSettings
+{
+    [CommandArgument(0, "<EXPERIMENT>"), Description("Path to the experiment's YAML file.")]
+    public string Experiment { get; init; } = "";
+}
+
+public sealed class ValidateCommand : Command<ExperimentSettings>
+{
+    public override int Execute(CommandContext context, ExperimentSettings settings, CancellationToken cancellationToken)
+    {
+        using var loaded = ExperimentLoader.Load(settings.Experiment);
+        var e = loaded.Experiment;
+        var parts = new[] { e.Backbone, e.Decoder, e.Masking, e.Target }
+            .Where(p => p is not null).Select(p => $"{p!.Kind.ToString().ToLowerInvariant()}={p.Type}")
+            .Concat(e.Eval.Select(h => $"eval={h.Type}"));
+        AnsiConsole.MarkupLineInterpolated($"[green]ok[/] {settings.Experiment}: {e.Name} ({string.Join(", ", parts)})");
+        return 0;
+    }
+}

@@ -1,0 +1,99 @@
+using SdAE.Abstractions.Plugins;
+using SdAE.Abstractions.Targets;
+using SdAE.Host.Plugins;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SdAE.Host.Config;
+
+/// <summary>An experiment bound against the plugins it names; owns the plugin catalog.</summary>
+public sealed class LoadedExperiment(string file, Experiment experiment, PluginCatalog catalog) : IDisposable
+{
+    public string File { get; } = file;
+    public Experiment Experiment { get; } = experiment;
+    public PluginCatalog Catalog { get; } = catalog;
+    public void Dispose() => Catalog.Dispose();
+}
+
+/// <summary>Reads an experiment file: YAML parse, plugin loading (the file's `plugins:` too), binding, checks.</summary>
+public static class ExperimentLoader
+{
+    public static LoadedExperiment Load(string path, Func<IEnumerable<string>, PluginCatalog>? catalogFactory = null)
+    {
+        if (!File.Exists(path))
+            throw new UserError($"experiment file not found: {path}", "check the path (experiments live in experiments/).");
+        var root = Parse(path, File.ReadAllText(path));
+        return Bind(path, root, catalogFactory ?? (extra => PluginCatalog.LoadDefault(extra)));
+    }
+
+    public static YamlMappingNode Parse(string file, string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var reason = e.InnerException?.Message ?? e.Message;
+            var brief = reason.Contains("):") ? reason[(reason.IndexOf("):", StringComparison.Ordinal) + 2)..].Trim() : reason;
+            throw new ExperimentError(file, (int)e.Start.Line, (int)e.Start.Column, $"YAML syntax error: {brief}",
+                "check indentation, colons and brackets on this line or the one before.");
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ExperimentError(file, 1, 1, "an experiment file must be a mapping of top-level keys (name, backbone, masking, target...).",
+                "start from a file in experiments/.");
+        return root;
+    }
+
+    public static LoadedExperiment Bind(string file, YamlMappingNode root, Func<IEnumerable<string>, PluginCatalog> catalogFactory)
+    {
+        var extra = ExtraPluginPaths(file, root);
+        PluginCatalog catalog;
+        try
+        {
+            catalog = catalogFactory(extra.Select(p => p.Path));
+        }
+        catch (PluginLoadException e)
+        {
+            var line = extra.FirstOrDefault(p => e.Message.Contains(p.Path)).Line;
+            throw new ExperimentError(file, line == 0 ? 1 : line, 1, e.Message, e.Fix);
+        }
+
+        try
+        {
+            var experiment = new YamlBinder(file, catalog).Bind<Experiment>(root, "experiment");
+            CheckCombination(file, experiment);
+            return new LoadedExperiment(file, experiment, catalog);
+        }
+        catch
+        {
+            catalog.Dispose();
+            throw;
+        }
+    }
+
+    static List<(string Path, int Line)> ExtraPluginPaths(string file, YamlMappingNode root)
+    {
+        var node = root.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: "plugins" }).Value;
+        if (node is null) return [];
+        if (node is not YamlSequenceNode list)
+            throw new ExperimentError(file, (int)node.Start.Line, (int)node.Start.Column, "'plugins' must be a list of assembly paths.", "write plugins: [path/to/MyPlugin.dll]");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        return list.Children.OfType<YamlScalarNode>()
+            .Select(s => (Path.GetFullPath(Path.Combine(folder, s.Value ?? "")), (int)s.Start.Line)).ToList();
+    }
+
+    /// <summary>Checks across sections that no single options class can see.</summary>
+    static void CheckCombination(string file, Experiment e)
+    {
+        var target = e.Target!;
+        var decoderNeeded = UsesEncoderInputAttribute.Of(target.Factory.ImplementationType) == EncoderInput.VisibleTokens;
+        if (decoderNeeded && e.Decoder is null)
+            throw new ExperimentError(file, target.Line, 1, $"target '{target.Type}' predicts through a decoder, but the experiment has no 'decoder' section.",
+                "add decoder: { type: vit_decoder }");
+        foreach (var head in e.Eval.Where(h => h.Every > 0 && e.Pretrain.Epochs > 0 && h.Every > e.Pretrain.Epochs))
+            throw new ExperimentError(file, head.Line, 1, $"eval '{head.Type}' runs every {head.Every} epochs but pre-training has only {e.Pretrain.Epochs}.",
+                $"set every: {e.Pretrain.Epochs} or less, or 0 for only at the end.");
+    }
+}

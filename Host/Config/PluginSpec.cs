@@ -1,0 +1,24 @@
+using SdAE.Abstractions.Plugins;
+
+namespace SdAE.Host.Config;
+
+/// <summary>A plugin section of an experiment: which plugin (`type:`) and its bound options.</summary>
+public sealed class PluginSpec
+{
+    public required PluginKind Kind { get; init; }
+    public required IPluginFactory Factory { get; init; }
+    public required object Options { get; init; }
+    /// <summary>Line of the section in its file, for errors raised after binding.</summary>
+    public int Line { get; init; }
+    /// <summary>Heads only: also run every N pre-training epochs (0: only at the end).</summary>
+    public int Every { get; init; }
+
+    public string Type => Factory.Name;
+}
+
+/// <summary>Marks an experiment property whose YAML node is a plugin section of the given kind.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class PluginSectionAttribute(PluginKind kind) : Attribute
+{
+    public PluginKind Kind { get; } = kind;
+}

@@ -1,0 +1,114 @@
+using System.Reflection;
+using McMaster.NETCore.Plugins;
+using Microsoft.Extensions.DependencyInjection;
+using SdAE.Abstractions.Plugins;
+using TorchSharp;
+
+namespace SdAE.Host.Plugins;
+
+/// <summary>
+/// The plugins available to a run: assemblies loaded with McMaster.NETCore.Plugins (sharing
+/// Abstractions, TorchSharp and DI types with the host), each registering keyed factories into
+/// one service collection.
+/// </summary>
+public sealed class PluginCatalog : IDisposable
+{
+    /// <summary>Types whose assemblies a plugin must share with the host, so a plugin's Tensor is the host's Tensor.</summary>
+    static readonly Type[] SharedTypes = [typeof(IPluginModule), typeof(torch), typeof(IServiceCollection)];
+
+    readonly List<PluginLoader> loaders;
+    readonly ServiceProvider provider;
+
+    PluginCatalog(List<PluginLoader> loaders, ServiceProvider provider, IReadOnlyList<string> assemblies)
+    {
+        this.loaders = loaders;
+        this.provider = provider;
+        Assemblies = assemblies;
+        All = provider.GetServices<IPluginFactory>().ToList();
+    }
+
+    public IServiceProvider Services => provider;
+    public IReadOnlyList<IPluginFactory> All { get; }
+    public IReadOnlyList<string> Assemblies { get; }
+
+    /// <summary>The host's own plugin folder: plugins/&lt;Name&gt;/&lt;Name&gt;.dll beside the program.</summary>
+    public static string DefaultFolder => Path.Combine(AppContext.BaseDirectory, "plugins");
+
+    public IEnumerable<IPluginFactory> OfKind(PluginKind kind) => All.Where(f => f.Kind == kind);
+
+    public IPluginFactory? Find(PluginKind kind, string name) =>
+        All.FirstOrDefault(f => f.Kind == kind && f.Name == name);
+
+    /// <summary>Creates plugin <paramref name="name"/> through its keyed factory.</summary>
+    public TContract Create<TContract>(string name, object options, PluginContext context) where TContract : class =>
+        provider.GetRequiredKeyedService<IPluginFactory<TContract>>(name).Create(options, context, provider);
+
+    /// <summary>Plugin assemblies in a folder laid out as plugins/&lt;Name&gt;/&lt;Name&gt;.dll.</summary>
+    public static IEnumerable<string> Discover(string folder)
+    {
+        if (!Directory.Exists(folder)) return [];
+        return Directory.GetDirectories(folder)
+            .Select(dir => Path.Combine(dir, Path.GetFileName(dir) + ".dll"))
+            .Where(File.Exists)
+            .OrderBy(path => path, StringComparer.Ordinal);
+    }
+
+    /// <summary>Loads the host's plugin folder plus <paramref name="extraAssemblies"/>.</summary>
+    public static PluginCatalog LoadDefault(IEnumerable<string>? extraAssemblies = null) =>
+        Load(Discover(DefaultFolder).Concat(extraAssemblies ?? []));
+
+    public static PluginCatalog Load(IEnumerable<string> assemblyPaths)
+    {
+        var services = new ServiceCollection();
+        var loaders = new List<PluginLoader>();
+        var loaded = new List<string>();
+        foreach (var path in assemblyPaths.Select(Path.GetFullPath).Distinct())
+        {
+            if (!File.Exists(path))
+                throw new PluginLoadException($"plugin assembly not found: {path}", "build the plugin, or fix the path under 'plugins:'.");
+            var loader = PluginLoader.CreateFromAssemblyFile(path, SharedTypes, config => config.PreferSharedTypes = true);
+            loaders.Add(loader);
+            RegisterModules(loader.LoadDefaultAssembly(), path, services);
+            loaded.Add(path);
+        }
+        var provider = services.BuildServiceProvider();
+        CheckUniqueNames(provider.GetServices<IPluginFactory>());
+        return new PluginCatalog(loaders, provider, loaded);
+    }
+
+    static void RegisterModules(Assembly assembly, string path, IServiceCollection services)
+    {
+        Type[] types;
+        try { types = assembly.GetTypes(); }
+        catch (ReflectionTypeLoadException e)
+        {
+            throw new PluginLoadException($"plugin {path} could not be loaded: {e.LoaderExceptions.FirstOrDefault()?.Message}",
+                "build it against this version of SdAE.Abstractions and TorchSharp, and do not ship TorchSharp.dll beside it.");
+        }
+        var modules = types.Where(t => typeof(IPluginModule).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }).ToList();
+        if (modules.Count == 0)
+            throw new PluginLoadException($"{path} has no public IPluginModule class.", "add a class implementing SdAE.Abstractions.Plugins.IPluginModule.");
+        foreach (var module in modules)
+            ((IPluginModule)Activator.CreateInstance(module)!).Register(services);
+    }
+
+    static void CheckUniqueNames(IEnumerable<IPluginFactory> factories)
+    {
+        var duplicate = factories.GroupBy(f => (f.Kind, f.Name)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new PluginLoadException(
+                $"two {duplicate.Key.Kind} plugins are named '{duplicate.Key.Name}' ({string.Join(", ", duplicate.Select(f => f.ImplementationType.FullName))}).",
+                "rename one of them.");
+    }
+
+    public void Dispose()
+    {
+        provider.Dispose();
+        foreach (var loader in loaders) loader.Dispose();
+    }
+}
+
+public sealed class PluginLoadException(string message, string fix) : Exception(message)
+{
+    public string Fix { get; } = fix;
+}

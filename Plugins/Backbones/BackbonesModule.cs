@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+using SdAE.Abstractions.Models;
+using SdAE.Abstractions.Plugins;
+
+namespace SdAE.Plugins.Backbones;
+
+public sealed class BackbonesModule : IPluginModule
+{
+    public void Register(IServiceCollection services)
+    {
+        services.AddPlugin<EncoderModule, VisionTransformer, ViTOptions>(PluginKind.Backbone, "vit",
+            "Vision Transformer encoder: sin-cos positions, pre-norm blocks, drop path; presets micro/tiny/small/base.");
+        services.AddPlugin<IDecoderBuilder, ViTDecoderBuilder, ViTDecoderOptions>(PluginKind.Decoder, "vit_decoder",
+            "MAE-style transformer decoder; its output width is set by the target.");
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+using SdAE.Abstractions.Plugins;
+using SdAE.Abstractions.Targets;
+
+namespace SdAE.Plugins.Targets;
+
+public sealed class TargetsModule : IPluginModule
+{
+    public void Register(IServiceCollection services)
+    {
+        services.AddPlugin<IReconstructionTarget, PixelTarget, PixelTargetOptions>(PluginKind.Target, "pixel",
+            "MAE: predict (per-patch normalised) pixels of masked patches; MSE on masked patches only.");
+    }
+}
