@@ -12,6 +12,9 @@ app.Configure(config =>
     config.AddCommand<ValidateCommand>("validate")
         .WithDescription("Check an experiment file (YAML, plugin names, options, ranges) without running it.")
         .WithExample("validate", "experiments/mae_vit-micro_fmnist.yaml");
+    config.AddCommand<BenchCostCommand>("bench-cost")
+        .WithDescription("SdAE's cost against MAE on the same backbone, and multi-fold against one-pass teacher cost, as ratios from one run.")
+        .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "10");
     config.AddCommand<PluginsCommand>("plugins")
         .WithDescription("List every registered plugin by kind, with its options and defaults.")
         .WithExample("plugins");

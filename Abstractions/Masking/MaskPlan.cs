@@ -23,5 +23,16 @@ public sealed class MaskPlan
     public Tensor? Folds { get; init; }
 
     public long BatchSize => Mask.shape[0];
+
+    /// <summary>The same plan with its tensors on <paramref name="device"/> (no copy when already there).</summary>
+    public MaskPlan To(Device device) => new()
+    {
+        Grid = Grid,
+        Mask = Mask.to(device),
+        VisibleIds = VisibleIds?.to(device),
+        MaskedIds = MaskedIds?.to(device),
+        RestoreIds = RestoreIds?.to(device),
+        Folds = Folds?.to(device),
+    };
     public bool HasIds => VisibleIds is not null && MaskedIds is not null && RestoreIds is not null;
 }

@@ -28,6 +28,7 @@ public static class ExperimentLoader
 
     public static YamlMappingNode Parse(string file, string text)
     {
+        CheckSyntax(file, text);
         var stream = new YamlStream();
         try
         {
@@ -35,15 +36,35 @@ public static class ExperimentLoader
         }
         catch (YamlException e)
         {
-            var reason = e.InnerException?.Message ?? e.Message;
-            var brief = reason.Contains("):") ? reason[(reason.IndexOf("):", StringComparison.Ordinal) + 2)..].Trim() : reason;
-            throw new ExperimentError(file, (int)e.Start.Line, (int)e.Start.Column, $"YAML syntax error: {brief}",
-                "check indentation, colons and brackets on this line or the one before.");
+            throw new ExperimentError(file, (int)e.Start.Line, (int)e.Start.Column, $"YAML error: {e.Message}", "fix the YAML on this line.");
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ExperimentError(file, 1, 1, "an experiment file must be a mapping of top-level keys (name, backbone, masking, target...).",
                 "start from a file in experiments/.");
         return root;
+    }
+
+    /// <summary>
+    /// Walks the YAML events first: YamlDotNet reports most syntax errors with a position, but some
+    /// (an unclosed flow list) as a bare InvalidOperationException, so the last good position is kept.
+    /// </summary>
+    static void CheckSyntax(string file, string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var lastGood = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext())
+                lastGood = parser.Current!.End;
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            var at = e is YamlException y ? y.Start : lastGood;
+            var reason = e is YamlException ? (e.InnerException?.Message ?? e.Message) : "the text after this point cannot be parsed";
+            var brief = reason.Contains("):") ? reason[(reason.IndexOf("):", StringComparison.Ordinal) + 2)..].Trim() : reason;
+            throw new ExperimentError(file, Math.Max(1, (int)at.Line), Math.Max(1, (int)at.Column), $"YAML syntax error: {brief}",
+                "check indentation, colons and brackets on this line or the one after.");
+        }
     }
 
     public static LoadedExperiment Bind(string file, YamlMappingNode root, Func<IEnumerable<string>, PluginCatalog> catalogFactory)
@@ -92,6 +113,9 @@ public static class ExperimentLoader
         if (decoderNeeded && e.Decoder is null)
             throw new ExperimentError(file, target.Line, 1, $"target '{target.Type}' predicts through a decoder, but the experiment has no 'decoder' section.",
                 "add decoder: { type: vit_decoder }");
+        foreach (var head in e.Eval.Where(h => h.Encoder == EvalEncoder.Teacher && !typeof(ITeacherProvider).IsAssignableFrom(target.Factory.ImplementationType)))
+            throw new ExperimentError(file, head.Line, 1, $"eval '{head.Type}' asks for the teacher encoder, but target '{target.Type}' has no teacher.",
+                "use encoder: student, or a target with a teacher (teacher_latent).");
         foreach (var head in e.Eval.Where(h => h.Every > 0 && e.Pretrain.Epochs > 0 && h.Every > e.Pretrain.Epochs))
             throw new ExperimentError(file, head.Line, 1, $"eval '{head.Type}' runs every {head.Every} epochs but pre-training has only {e.Pretrain.Epochs}.",
                 $"set every: {e.Pretrain.Epochs} or less, or 0 for only at the end.");

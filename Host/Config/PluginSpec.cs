@@ -13,7 +13,13 @@ public sealed class PluginSpec
     /// <summary>Heads only: also run every N pre-training epochs (0: only at the end).</summary>
     public int Every { get; init; }
 
+    /// <summary>Heads only: evaluate the student encoder or the target's teacher.</summary>
+    public EvalEncoder Encoder { get; init; }
+
     public string Type => Factory.Name;
+
+    /// <summary>How results are named: the type, with "_teacher" when the teacher is evaluated.</summary>
+    public string Label => Encoder == EvalEncoder.Teacher ? Type + "_teacher" : Type;
 }
 
 /// <summary>Marks an experiment property whose YAML node is a plugin section of the given kind.</summary>
@@ -21,4 +27,10 @@ public sealed class PluginSpec
 public sealed class PluginSectionAttribute(PluginKind kind) : Attribute
 {
     public PluginKind Kind { get; } = kind;
+}
+
+public enum EvalEncoder
+{
+    Student,
+    Teacher,
 }

@@ -17,7 +17,7 @@ namespace SdAE.Host.Config;
 public sealed class YamlBinder(string file, PluginCatalog catalog)
 {
     static readonly string[] PluginSectionKeys = ["type"];
-    static readonly string[] HeadSectionKeys = ["type", "every"];
+    static readonly string[] HeadSectionKeys = ["type", "every", "encoder"];
 
     public T Bind<T>(YamlMappingNode node, string what) where T : class, new() =>
         (T)BindObject(node, typeof(T), what, keyPrefix: "");
@@ -44,9 +44,12 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
             every = (int)ConvertScalar(everyNode, typeof(int), $"{path}.every");
             if (every < 0) throw Error(everyNode, $"'{path}.every' must be 0 (only at the end) or a positive number of epochs.", "set every: 0 or more");
         }
+        var encoder = EvalEncoder.Student;
+        if (kind == PluginKind.Head && Child(map, "encoder") is { } encoderNode)
+            encoder = (EvalEncoder)ConvertScalar(encoderNode, typeof(EvalEncoder), $"{path}.encoder");
         var reserved = kind == PluginKind.Head ? HeadSectionKeys : PluginSectionKeys;
         var options = BindObject(map, factory.OptionsType, $"{kind.SectionName()} '{factory.Name}'", keyPrefix: path + ".", reserved);
-        return new PluginSpec { Kind = kind, Factory = factory, Options = options, Line = (int)map.Start.Line, Every = every };
+        return new PluginSpec { Kind = kind, Factory = factory, Options = options, Line = (int)map.Start.Line, Every = every, Encoder = encoder };
     }
 
     object BindObject(YamlNode node, Type type, string owner, string keyPrefix, IReadOnlyCollection<string>? reservedKeys = null)

@@ -29,7 +29,6 @@ public sealed class ViTDecoder : DecoderModule
         decoder_norm = nn.LayerNorm(options.Width, eps: 1e-6);
         decoder_pred = nn.Linear(options.Width, shape.OutputWidth);
         RegisterComponents();
-        register_buffer(nameof(decoder_pos_embed), decoder_pos_embed, persistent: false);
 
         Init.Apply(this);
         using (no_grad()) nn.init.normal_(mask_token, std: 0.02);

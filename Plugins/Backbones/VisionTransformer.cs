@@ -40,7 +40,6 @@ public sealed class VisionTransformer : EncoderModule
             .Select(i => new Block(width, heads, options.MlpRatio, DropPathAt(i), options.LayerScale)).ToArray());
         norm = nn.LayerNorm(width, eps: 1e-6);
         RegisterComponents();
-        register_buffer(nameof(pos_embed), pos_embed, persistent: false);
 
         Init.Apply(this);
         Init.XavierAsLinear(patch_embed.weight!);

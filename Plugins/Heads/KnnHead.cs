@@ -7,8 +7,19 @@ using static TorchSharp.torch;
 
 namespace SdAE.Plugins.Heads;
 
+public enum FeatureSource
+{
+    /// <summary>The encoder's features.</summary>
+    Encoder,
+    /// <summary>The normalised pixels themselves: the baseline any pre-training must beat.</summary>
+    RawPixels,
+}
+
 public sealed class KnnOptions
 {
+    [Description("What is compared: encoder features, or raw pixels as a baseline.")]
+    public FeatureSource Features { get; set; } = FeatureSource.Encoder;
+
     [Range(1, 10000), Description("Neighbours that vote.")]
     public int K { get; set; } = 20;
 
@@ -34,15 +45,17 @@ public sealed class KnnHead(KnnOptions options) : IDownstreamHead
     public HeadResult Evaluate(HeadContext context)
     {
         using var scope = NewDisposeScope();
-        var trainFeatures = FeatureExtractor.Extract(context.Encoder, context.Train, options.Pooling, options.Batch,
-            context.Device, context.Progress, "k-NN: train features");
-        var testFeatures = FeatureExtractor.Extract(context.Encoder, context.Test, options.Pooling, options.Batch,
-            context.Device, context.Progress, "k-NN: test features");
+        var trainFeatures = Features(context, context.Train, "k-NN: train features");
+        var testFeatures = Features(context, context.Test, "k-NN: test features");
         var predictions = Classify(trainFeatures, context.Train.Labels.to(context.Device), testFeatures,
             context.Train.ClassCount, options.K, options.Temperature, options.Chunk);
         double top1 = predictions.eq(context.Test.Labels.to(context.Device)).to_type(ScalarType.Float64).mean().item<double>();
         return new HeadResult("knn", new Dictionary<string, double> { ["top1"] = top1 });
     }
+
+    Tensor Features(HeadContext context, Abstractions.Data.IImageDataset data, string task) => options.Features == FeatureSource.RawPixels
+        ? data.Images(arange(data.Count, dtype: ScalarType.Int64)).flatten(1).to(context.Device)
+        : FeatureExtractor.Extract(context.Encoder, data, options.Pooling, options.Batch, context.Device, context.Progress, task);
 
     /// <summary>Predicted class [M] for each test feature row; features need not be normalised.</summary>
     public static Tensor Classify(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, int classCount, int k, double temperature, int chunk)

@@ -10,5 +10,7 @@ public sealed class MaskingModule : IPluginModule
     {
         services.AddPlugin<IMaskingStrategy, RandomMasking, RandomMaskingOptions>(PluginKind.Masking, "random",
             "MAE's per-sample random masking: a fixed ratio of patches hidden, chosen by argsort of uniform noise.");
+        services.AddPlugin<IMaskingStrategy, MultiFoldMasking, MultiFoldMaskingOptions>(PluginKind.Masking, "multi_fold",
+            "SdAE: random masking whose masked patches are split into K disjoint equal folds, one teacher view each.");
     }
 }

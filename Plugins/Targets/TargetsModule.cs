@@ -10,5 +10,7 @@ public sealed class TargetsModule : IPluginModule
     {
         services.AddPlugin<IReconstructionTarget, PixelTarget, PixelTargetOptions>(PluginKind.Target, "pixel",
             "MAE: predict (per-patch normalised) pixels of masked patches; MSE on masked patches only.");
+        services.AddPlugin<IReconstructionTarget, TeacherLatentTarget, TeacherLatentOptions>(PluginKind.Target, "teacher_latent",
+            "SdAE: predict an EMA teacher's standardised features of masked patches, seen fold by fold; 1 - cosine loss.");
     }
 }

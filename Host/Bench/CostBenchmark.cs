@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using SdAE.Abstractions.Masking;
+using SdAE.Abstractions.Plugins;
+using SdAE.Abstractions.Targets;
+using SdAE.Host.Config;
+using SdAE.Host.Data;
+using SdAE.Host.Engine;
+using TorchSharp;
+using YamlDotNet.RepresentationModel;
+using static TorchSharp.torch;
+
+namespace SdAE.Host.Bench;
+
+/// <summary>One timed quantity: median milliseconds over the measured repetitions.</summary>
+public sealed record Timing(string Name, double MedianMs, int Repetitions);
+
+/// <summary>
+/// SdAE's cost against MAE on the same backbone, in one process on one device: a full training
+/// step of each (forward, backward, AdamW), and the teacher's forward over K short fold sequences
+/// against one pass over all masked tokens. Real images from the experiment's data are used.
+/// </summary>
+public static class CostBenchmark
+{
+    public static IReadOnlyList<Timing> Run(string file, YamlMappingNode root, int steps, int? batchOverride, Action<string> info)
+    {
+        var sdaeRoot = root;
+        var maeRoot = YamlOverlay.Apply(root, YamlOverlay.Parse(MaeOverlay(root)));
+        using var sdae = ExperimentLoader.Bind(file, sdaeRoot, extra => Plugins.PluginCatalog.LoadDefault(extra));
+        using var mae = ExperimentLoader.Bind(file, maeRoot, extra => Plugins.PluginCatalog.LoadDefault(extra));
+        if (!typeof(ITeacherProvider).IsAssignableFrom(sdae.Experiment.Target!.Factory.ImplementationType))
+            throw new UserError($"{file}: the cost benchmark compares an SdAE experiment (a target with a teacher) against MAE; target '{sdae.Experiment.Target.Type}' has no teacher.",
+                "use experiments/sdae_vit-micro_fmnist.yaml or another teacher_latent experiment.");
+
+        var experiment = sdae.Experiment;
+        if (experiment.Threads > 0) set_num_threads(experiment.Threads);
+        var device = DeviceSelector.Resolve(experiment.Device, info);
+        int batch = batchOverride ?? experiment.Pretrain.Batch;
+        using var data = MnistDatasets.Load(new DataOptions
+        {
+            Dataset = experiment.Data.Dataset, Root = experiment.Data.Root, ImageSize = experiment.Data.ImageSize, TrainLimit = batch,
+        }, MnistDatasets.Split.Train);
+        using var images = data.Images(arange(Math.Min(batch, data.Count), dtype: ScalarType.Int64)).to(device);
+        var context = new PluginContext { ImageSize = data.ImageSize, Channels = data.Channels, ClassCount = data.ClassCount, Seed = experiment.Seed, Device = device };
+        info($"batch {images.shape[0]} on {device.type.ToString().ToLowerInvariant()}, {steps} measured repetitions each (after 2 warm-up)");
+
+        var timings = new List<Timing>();
+        using (var model = PretrainingModel.Build(mae.Experiment, mae.Catalog, context))
+            timings.Add(TimeSteps("MAE training step", model, images, steps));
+        using (var model = PretrainingModel.Build(experiment, sdae.Catalog, context))
+        {
+            timings.Add(TimeSteps("SdAE training step", model, images, steps));
+            var teacher = ((ITeacherProvider)model.Target).Teacher;
+            using var generator = new Generator(1);
+            var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(device);
+            timings.Add(Time("teacher, K folds (batched)", steps, () => model.Target.ComputeTargets(images, plan)));
+            timings.Add(Time("teacher, one pass over all masked", steps, () =>
+            {
+                using var _ = no_grad();
+                return teacher.EncodeVisible(images, plan.MaskedIds!);
+            }));
+        }
+        return timings;
+    }
+
+    /// <summary>The MAE twin: same backbone, decoder and optimisation; random masking at the same ratio, pixel target.</summary>
+    static string MaeOverlay(YamlMappingNode root)
+    {
+        var masking = root.Children.TryGetValue(new YamlScalarNode("masking"), out var node) ? node as YamlMappingNode : null;
+        var ratio = masking is not null && masking.Children.TryGetValue(new YamlScalarNode("ratio"), out var r) ? ((YamlScalarNode)r).Value : "0.75";
+        return $"{{ masking: {{ type: random, ratio: {ratio} }}, target: {{ type: pixel }}, eval: [] }}";
+    }
+
+    static Timing TimeSteps(string name, PretrainingModel model, Tensor images, int steps)
+    {
+        using var optimizer = new AdamW(AdamW.DecayGroups(model.TrainableParameters(), 0.05), 0.9, 0.95);
+        using var generator = new Generator(0);
+        model.Train(true);
+        return Time(name, steps, () =>
+        {
+            var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(images.device);
+            var output = model.Forward(images, plan);
+            optimizer.ZeroGrad();
+            output.Loss.Loss.backward();
+            optimizer.Step(1e-4);
+            return output.Loss.Loss;
+        });
+    }
+
+    static Timing Time(string name, int repetitions, Func<Tensor> work)
+    {
+        var samples = new List<double>();
+        for (int i = 0; i < repetitions + 2; i++)
+        {
+            using var scope = NewDisposeScope();
+            var clock = Stopwatch.StartNew();
+            var result = work();
+            if (result.device.type == DeviceType.CUDA) cuda.synchronize();
+            else result.sum().item<float>();
+            if (i >= 2) samples.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        samples.Sort();
+        return new Timing(name, samples[samples.Count / 2], repetitions);
+    }
+}

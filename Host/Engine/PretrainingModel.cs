@@ -1,0 +1,139 @@
+using System.Reflection;
+using SdAE.Abstractions.Masking;
+using SdAE.Abstractions.Models;
+using SdAE.Abstractions.Plugins;
+using SdAE.Abstractions.Targets;
+using SdAE.Host.Config;
+using SdAE.Host.Plugins;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SdAE.Host.Engine;
+
+/// <summary>One forward pass's outputs: per-patch predictions and the target's loss.</summary>
+public sealed record StepOutput(Tensor Prediction, TargetLoss Loss);
+
+/// <summary>
+/// The student (encoder + decoder, or encoder alone in mask-token mode), the masking strategy and
+/// the target, composed from an experiment's plugins.
+/// </summary>
+public sealed class PretrainingModel : IDisposable
+{
+    PretrainingModel(EncoderModule encoder, DecoderModule? decoder, IMaskingStrategy masking, IReconstructionTarget target, EncoderInput input)
+    {
+        Encoder = encoder;
+        Decoder = decoder;
+        Masking = masking;
+        Target = target;
+        Input = input;
+    }
+
+    public EncoderModule Encoder { get; }
+    public DecoderModule? Decoder { get; }
+    public IMaskingStrategy Masking { get; }
+    public IReconstructionTarget Target { get; }
+    public EncoderInput Input { get; }
+
+    public static PretrainingModel Build(Experiment experiment, PluginCatalog catalog, PluginContext context)
+    {
+        manual_seed(experiment.Seed);
+        var encoder = Create<EncoderModule>(catalog, experiment.Backbone!, context);
+        var masking = Create<IMaskingStrategy>(catalog, experiment.Masking!, context);
+        var target = Create<IReconstructionTarget>(catalog, experiment.Target!, context);
+        var input = UsesEncoderInputAttribute.Of(target.GetType());
+        if (input == EncoderInput.VisibleTokens && !masking.ProducesIds)
+            throw new UserError($"masking '{experiment.Masking!.Type}' masks a different number of patches per image, which target '{experiment.Target!.Type}' (visible tokens + decoder) cannot use.",
+                "use random or multi_fold masking with this target, or a mask-token target such as discrete_token.");
+
+        DecoderModule? decoder = null;
+        target.Attach(encoder);
+        if (input == EncoderInput.VisibleTokens)
+        {
+            var builder = Create<IDecoderBuilder>(catalog, experiment.Decoder!, context);
+            decoder = Guard(() => builder.Build(new DecoderShape(encoder.Width, encoder.Grid, target.PredictionWidth(encoder))), experiment.Decoder!);
+        }
+        var model = new PretrainingModel(encoder, decoder, masking, target, input);
+        model.MoveTo(context.Device);
+        return model;
+    }
+
+    static T Create<T>(PluginCatalog catalog, PluginSpec spec, PluginContext context) where T : class =>
+        Guard(() => catalog.Create<T>(spec.Type, spec.Options, context), spec);
+
+    /// <summary>Plugins report impossible combinations (a patch that does not divide the image) as ArgumentException.</summary>
+    static T Guard<T>(Func<T> create, PluginSpec spec)
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception e) when (Unwrap(e) is ArgumentException argument)
+        {
+            throw new UserError($"{spec.Kind.SectionName()} '{spec.Type}' (line {spec.Line}): {argument.Message}");
+        }
+    }
+
+    static Exception Unwrap(Exception e) => e is TargetInvocationException { InnerException: { } inner } ? Unwrap(inner) : e;
+
+    void MoveTo(Device device)
+    {
+        Encoder.to(device);
+        Decoder?.to(device);
+        Target.TrainableModule?.to(device);
+        Target.StateModule?.to(device);
+    }
+
+    public StepOutput Forward(Tensor images, MaskPlan plan)
+    {
+        var targets = Target.ComputeTargets(images, plan);
+        Tensor prediction;
+        if (Input == EncoderInput.VisibleTokens)
+        {
+            var encoded = Encoder.EncodeVisible(images, plan.VisibleIds!);
+            prediction = Decoder!.Decode(encoded, plan.RestoreIds!);
+        }
+        else
+        {
+            var encoded = Encoder.EncodeWithMaskToken(images, plan.Mask);
+            prediction = encoded.narrow(1, 1, plan.Grid.Count);
+        }
+        return new StepOutput(prediction, Target.Loss(prediction, targets, plan));
+    }
+
+    /// <summary>The encoder an evaluation asks for: the student, or the target's teacher.</summary>
+    public EncoderModule EncoderFor(PluginSpec head) =>
+        head.Encoder == EvalEncoder.Teacher ? ((ITeacherProvider)Target).Teacher : Encoder;
+
+    public void Train(bool training)
+    {
+        Encoder.train(training);
+        Decoder?.train(training);
+        Target.TrainableModule?.train(training);
+    }
+
+    /// <summary>Everything the optimizer updates, with stable names.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> TrainableParameters() =>
+        Prefixed("encoder.", Encoder.named_parameters())
+            .Concat(Decoder is null ? [] : Prefixed("decoder.", Decoder.named_parameters()))
+            .Concat(Target.TrainableModule is { } head ? Prefixed("target.", head.named_parameters()) : []);
+
+    /// <summary>Every tensor a checkpoint holds for the model (parameters and persistent buffers, teacher included).</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> StateTensors()
+    {
+        IEnumerable<(string, Tensor)> Of(string prefix, nn.Module? module) =>
+            module is null ? [] : module.state_dict().Select(pair => (prefix + pair.Key, pair.Value));
+        return Of("encoder.", Encoder).Concat(Of("decoder.", Decoder))
+            .Concat(Of("target.", Target.TrainableModule)).Concat(Of("target_state.", Target.StateModule));
+    }
+
+    static IEnumerable<(string, Parameter)> Prefixed(string prefix, IEnumerable<(string name, Parameter parameter)> parameters) =>
+        parameters.Select(p => (prefix + p.name, p.parameter));
+
+    public void Dispose()
+    {
+        Target.Dispose();
+        Decoder?.Dispose();
+        Encoder.Dispose();
+    }
+}

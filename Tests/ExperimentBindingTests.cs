@@ -1,0 +1,149 @@
+using SdAE.Host.Cli;
+using SdAE.Host.Config;
+using SdAE.Plugins.Backbones;
+using SdAE.Tests.Support;
+
+namespace SdAE.Tests;
+
+public class ExperimentBindingTests
+{
+    const string Valid = """
+        name: binding
+        seed: 7
+        backbone: { type: vit, preset: tiny, patch: 4, drop_path: 0.1 }
+        decoder: { type: vit_decoder, width: 64, depth: 1 }
+        masking: { type: random, ratio: 0.6 }
+        target: { type: pixel }
+        pretrain: { epochs: 3, batch: 64, lr: { base: 1.0e-3 } }
+        eval:
+          - { type: knn, k: 5, every: 1 }
+        """;
+
+    TempFolder folder = null!;
+
+    [SetUp] public void SetUp() => folder = new TempFolder();
+    [TearDown] public void TearDown() => folder.Dispose();
+
+    LoadedExperiment Load(string yaml) => ExperimentLoader.Load(folder.Write("experiment.yaml", yaml));
+
+    ExperimentError Fails(string yaml) => Assert.Throws<ExperimentError>(() => Load(yaml).Dispose())!;
+
+    [Test]
+    public void AValidFileBindsEachSectionToItsPluginsOptions()
+    {
+        using var loaded = Load(Valid);
+        var e = loaded.Experiment;
+        Assert.That(e.Name, Is.EqualTo("binding"));
+        Assert.That(e.Seed, Is.EqualTo(7));
+        // Options come from the plugin's own load context, so read them dynamically rather than casting.
+        dynamic vit = e.Backbone!.Options;
+        Assert.That(vit.Preset.ToString(), Is.EqualTo(nameof(ViTPreset.Tiny)));
+        Assert.That(((int, int, int))vit.Resolve(), Is.EqualTo((192, 12, 3)));
+        Assert.That((double)vit.DropPath, Is.EqualTo(0.1));
+        Assert.That((double)((dynamic)e.Masking!.Options).Ratio, Is.EqualTo(0.6));
+        Assert.That(e.Pretrain.Lr.Base, Is.EqualTo(1.0e-3));
+        Assert.That(e.Pretrain.Lr.WarmupEpochs, Is.EqualTo(1), "unset keys keep their defaults");
+        Assert.That(e.Eval.Single().Every, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void UnknownTopLevelKeyNamesFileLineAndSuggestsTheFix()
+    {
+        var error = Fails(Valid.Replace("seed: 7", "sede: 7"));
+        Assert.That(error.File, Does.EndWith("experiment.yaml"));
+        Assert.That(error.Line, Is.EqualTo(2));
+        Assert.That(error.Message, Does.Contain("unknown top-level key 'sede'"));
+        Assert.That(error.Fix, Does.Contain("'seed'"));
+    }
+
+    [Test]
+    public void UnknownPluginTypeListsTheKnownOnes()
+    {
+        var error = Fails(Valid.Replace("type: random", "type: rnadom"));
+        Assert.That(error.Line, Is.EqualTo(5));
+        Assert.That(error.Message, Does.Contain("unknown masking type 'rnadom'").And.Contain("Known: random"));
+        Assert.That(error.Fix, Does.Contain("did you mean 'random'"));
+    }
+
+    [Test]
+    public void UnknownPluginOptionNamesThePlugin()
+    {
+        var error = Fails(Valid.Replace("ratio: 0.6", "rato: 0.6"));
+        Assert.That(error.Line, Is.EqualTo(5));
+        Assert.That(error.Message, Does.Contain("unknown key 'rato' in masking 'random'"));
+        Assert.That(error.Fix, Does.Contain("'ratio'"));
+    }
+
+    [Test]
+    public void WrongValueType()
+    {
+        var error = Fails(Valid.Replace("patch: 4", "patch: four"));
+        Assert.That(error.Line, Is.EqualTo(3));
+        Assert.That(error.Message, Does.Contain("'backbone.patch' must be a whole number, got 'four'"));
+    }
+
+    [Test]
+    public void OutOfRangeValue()
+    {
+        var error = Fails(Valid.Replace("ratio: 0.6", "ratio: 1.5"));
+        Assert.That(error.Message, Does.Contain("'masking.ratio' = 1.5 is out of range: must be > 0 and < 1"));
+    }
+
+    [Test]
+    public void CrossOptionCheckPointsAtTheKey()
+    {
+        var error = Fails(Valid.Replace("preset: tiny,", "preset: tiny, width: 100,"));
+        Assert.That(error.Message, Does.Contain("width 100 must divide by heads 3"));
+        Assert.That(error.Line, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void MissingRequiredSection()
+    {
+        var error = Fails(Valid.Replace("target: { type: pixel }\n", ""));
+        Assert.That(error.Message, Does.Contain("'target' is required"));
+    }
+
+    [Test]
+    public void YamlSyntaxErrorHasALine()
+    {
+        var error = Fails(Valid.Replace("seed: 7", "seed: [7"));
+        Assert.That(error.Message, Does.StartWith("YAML syntax error"));
+        Assert.That(error.Line, Is.GreaterThan(1));
+    }
+
+    [Test]
+    public void DecoderIsRequiredForAVisibleTokenTarget()
+    {
+        var error = Fails(Valid.Replace("decoder: { type: vit_decoder, width: 64, depth: 1 }\n", ""));
+        Assert.That(error.Message, Does.Contain("no 'decoder' section"));
+    }
+
+    [Test]
+    public void ErrorsPrintAsOneLineWithFileLineAndFix()
+    {
+        var error = Fails(Valid.Replace("ratio: 0.6", "rato: 0.6"));
+        var line = CliErrors.Describe(error)!;
+        Assert.That(line, Does.Not.Contain("\n"));
+        Assert.That(line, Does.Match(@"experiment\.yaml:5:\d+: .*Fix: did you mean 'ratio'\?"));
+    }
+
+    [Test]
+    public void TheShippedExperimentsValidate()
+    {
+        var experiments = Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../experiments");
+        var files = Directory.GetFiles(experiments, "*.yaml");
+        Assert.That(files, Is.Not.Empty);
+        foreach (var file in files)
+            Assert.DoesNotThrow(() => ExperimentLoader.Load(file).Dispose(), file);
+    }
+
+    [Test]
+    public void ResolvedConfigRoundTripsToTheSameExperiment()
+    {
+        using var loaded = Load(Valid);
+        var yaml = ResolvedConfig.ToYaml(loaded.Experiment);
+        using var again = Load(yaml);
+        Assert.That(ResolvedConfig.ToYaml(again.Experiment), Is.EqualTo(yaml));
+    }
+}

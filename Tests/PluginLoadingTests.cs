@@ -1,0 +1,83 @@
+using System.Reflection;
+using SdAE.Abstractions.Masking;
+using SdAE.Abstractions.Models;
+using SdAE.Abstractions.Plugins;
+using SdAE.Host.Plugins;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SdAE.Tests;
+
+public class PluginLoadingTests
+{
+    static string FixturePluginPath => typeof(PluginLoadingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "FixturePluginPath").Value!;
+
+    [Test]
+    public void InTreePluginsAreLoadedFromThePluginsFolderNotReferenced()
+    {
+        using var catalog = PluginCatalog.LoadDefault();
+        Assert.That(catalog.Assemblies, Has.All.StartsWith(PluginCatalog.DefaultFolder));
+        Assert.That(catalog.Find(PluginKind.Backbone, "vit"), Is.Not.Null);
+        Assert.That(catalog.Find(PluginKind.Decoder, "vit_decoder"), Is.Not.Null);
+        Assert.That(catalog.Find(PluginKind.Masking, "random"), Is.Not.Null);
+        Assert.That(catalog.Find(PluginKind.Target, "pixel"), Is.Not.Null);
+        Assert.That(catalog.Find(PluginKind.Head, "knn"), Is.Not.Null);
+        // The host assembly must not reference the plugin assemblies.
+        var hostReferences = typeof(PluginCatalog).Assembly.GetReferencedAssemblies().Select(a => a.Name);
+        Assert.That(hostReferences, Has.None.StartsWith("SdAE.Plugins"));
+    }
+
+    [Test]
+    public void ExternalPluginLoadsFromAPathAndReturnsAHostTensor()
+    {
+        Assert.That(File.Exists(FixturePluginPath), $"fixture plugin not built at {FixturePluginPath}");
+        using var catalog = PluginCatalog.LoadDefault([FixturePluginPath]);
+        var masking = catalog.Create<IMaskingStrategy>("checkerboard", Activator.CreateInstance(catalog.Find(PluginKind.Masking, "checkerboard")!.OptionsType)!, new PluginContext());
+        using var generator = new Generator(1);
+        var plan = masking.Sample(2, new GridSize(2, 2), generator);
+        // The plugin's Tensor is the host's Tensor type: usable with host-side TorchSharp ops.
+        Assert.That(plan.Mask, Is.InstanceOf<Tensor>());
+        Assert.That(plan.Mask.shape, Is.EqualTo(new long[] { 2, 4 }));
+        Assert.That(plan.Mask.to_type(ScalarType.Int64).sum().item<long>(), Is.EqualTo(4L));
+    }
+
+    [Test]
+    public void AMissingPluginAssemblyIsAClearError()
+    {
+        var e = Assert.Throws<PluginLoadException>(() => PluginCatalog.Load(["/nonexistent/MyPlugin.dll"]));
+        Assert.That(e!.Message, Does.Contain("/nonexistent/MyPlugin.dll"));
+    }
+
+    /// <summary>Conformance, timm-style: every registered plugin has default-constructible options and builds with them.</summary>
+    [Test]
+    public void EveryRegisteredPluginBuildsFromDefaultOptions()
+    {
+        using var catalog = PluginCatalog.LoadDefault([FixturePluginPath]);
+        var context = new PluginContext { ImageSize = 28, Channels = 1, ClassCount = 10 };
+        foreach (var factory in catalog.All)
+        {
+            var options = Activator.CreateInstance(factory.OptionsType)!;
+            object plugin;
+            if (factory.Kind == PluginKind.Backbone)
+            {
+                using var _ = NewDisposeScope();
+                var encoder = (EncoderModule)factory.Create(options, context, catalog.Services);
+                using var images = randn(2, 1, 28, 28);
+                Assert.That(encoder.EncodeAll(images).shape, Is.EqualTo(new long[] { 2, 1 + encoder.Grid.Count, encoder.Width }), factory.Name);
+                plugin = encoder;
+            }
+            else
+            {
+                plugin = factory.Create(options, context, catalog.Services);
+            }
+            Assert.That(plugin, Is.AssignableTo(factory.ImplementationType), factory.Name);
+            if (plugin is IMaskingStrategy masking)
+            {
+                using var generator = new Generator(0);
+                var plan = masking.Sample(3, new GridSize(7, 7), generator);
+                Assert.That(plan.Mask.shape, Is.EqualTo(new long[] { 3, 49 }), factory.Name);
+            }
+        }
+    }
+}

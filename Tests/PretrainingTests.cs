@@ -1,0 +1,110 @@
+using System.Text.Json;
+using SdAE.Host.Config;
+using SdAE.Host.Engine;
+using SdAE.Tests.Support;
+
+namespace SdAE.Tests;
+
+public class PretrainingTests
+{
+    TempFolder folder = null!;
+    string dataRoot = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        folder = new TempFolder();
+        dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), trainCount: 512, testCount: 100);
+    }
+
+    [TearDown] public void TearDown() => folder.Dispose();
+
+    RunOutcome Run(string yaml, int? stopAfter = null, string file = "tiny.yaml")
+    {
+        using var loaded = ExperimentLoader.Load(folder.Write(file, yaml));
+        return new Pretrainer(loaded, SilentTrainingDisplay.Instance, stopAfter).Run();
+    }
+
+    static List<(long Step, double Loss)> StepLosses(RunFolder run) =>
+        File.ReadAllLines(run.MetricsPath).Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(e => e.TryGetProperty("loss", out _))
+            .Select(e => (e.GetProperty("step").GetInt64(), e.GetProperty("loss").GetDouble())).ToList();
+
+    [Test]
+    public void TinyRunLossFallsAndWritesTheRunFolder()
+    {
+        var outcome = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 2, trainLimit: 512, eval: "{ type: knn, k: 5 }"));
+        Assert.That(outcome.EpochLosses, Has.Count.EqualTo(2));
+        Assert.That(outcome.EpochLosses[1], Is.LessThan(outcome.EpochLosses[0]));
+        var run = outcome.Folder;
+        Assert.That(File.Exists(run.ConfigPath) && File.Exists(run.CheckpointPath) && File.Exists(run.ResultsPath));
+        Assert.That(File.Exists(run.File("reconstruction.png")));
+        Assert.That(StepLosses(run), Has.Count.EqualTo(2 * 512 / 32));
+        Assert.That(outcome.Heads.Single().Result.Top1, Is.InRange(0.0, 1.0));
+        Assert.That(Results.Read(run.ResultsPath).Single().Result.Top1, Is.EqualTo(outcome.Heads.Single().Result.Top1));
+    }
+
+    [Test]
+    public void ResumingAfterAStopReproducesTheUninterruptedLossesExactly()
+    {
+        var whole = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "whole"), epochs: 2));
+        var stopped = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "split"), epochs: 2), stopAfter: 1);
+        Assert.That(stopped.EpochLosses, Has.Count.EqualTo(1));
+        var resumed = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "split"), epochs: 2));
+        Assert.That(resumed.EpochLosses, Has.Count.EqualTo(1), "only the second epoch runs after resuming");
+        Assert.That(StepLosses(resumed.Folder), Is.EqualTo(StepLosses(whole.Folder)));
+        Assert.That(resumed.EpochLosses[0], Is.EqualTo(whole.EpochLosses[1]));
+    }
+
+    [Test]
+    public void TheSameSeedGivesTheSameLosses()
+    {
+        var a = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "a"), epochs: 1));
+        var b = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "b"), epochs: 1));
+        Assert.That(StepLosses(b.Folder), Is.EqualTo(StepLosses(a.Folder)));
+    }
+
+    [Test]
+    public void AFinishedRunIsNotTrainedAgain()
+    {
+        var yaml = TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, eval: "{ type: knn, k: 5 }");
+        var first = Run(yaml);
+        var again = Run(yaml);
+        Assert.That(again.EpochLosses, Is.Empty);
+        Assert.That(again.Heads.Single().Result.Top1, Is.EqualTo(first.Heads.Single().Result.Top1));
+    }
+
+    [Test]
+    public void ResumingWithADifferentTrainingConfigIsRefused()
+    {
+        var output = Path.Combine(folder.Path, "runs");
+        Run(TinyExperiment.Yaml(dataRoot, output, epochs: 2), stopAfter: 1);
+        var changed = TinyExperiment.Yaml(dataRoot, output, epochs: 2).Replace("ratio: 0.75", "ratio: 0.5");
+        var e = Assert.Throws<UserError>(() => Run(changed));
+        Assert.That(e!.Message, Does.Contain("different configuration"));
+    }
+
+    [Test]
+    public void ACorruptCheckpointIsAClearErrorAndIsLeftAlone()
+    {
+        var output = Path.Combine(folder.Path, "runs");
+        var yaml = TinyExperiment.Yaml(dataRoot, output, epochs: 2);
+        var stopped = Run(yaml, stopAfter: 1);
+        File.WriteAllBytes(stopped.Folder.CheckpointPath, [1, 2, 3]);
+        var e = Assert.Throws<UserError>(() => Run(yaml));
+        Assert.That(e!.Message, Does.Contain("not an SdAE checkpoint"));
+        Assert.That(File.ReadAllBytes(stopped.Folder.CheckpointPath), Is.EqualTo(new byte[] { 1, 2, 3 }));
+    }
+
+    [Test]
+    public void LearningRateWarmsUpThenFollowsACosine()
+    {
+        var schedule = new LearningRateSchedule(Peak: 1.0, Min: 0.0, WarmupSteps: 10, TotalSteps: 110);
+        Assert.That(schedule.At(0), Is.EqualTo(0));
+        Assert.That(schedule.At(5), Is.EqualTo(0.5).Within(1e-12));
+        Assert.That(schedule.At(10), Is.EqualTo(1.0).Within(1e-12));
+        Assert.That(schedule.At(60), Is.EqualTo(0.5).Within(1e-12));
+        Assert.That(schedule.At(110), Is.EqualTo(0.0).Within(1e-12));
+        Assert.That(LearningRateSchedule.ScaledPeak(1.5e-4, 512), Is.EqualTo(3e-4).Within(1e-15));
+    }
+}
