@@ -9,6 +9,9 @@ app.Configure(config =>
     config.AddCommand<RunCommand>("run")
         .WithDescription("Pre-train (and evaluate) as an experiment file says. Re-running resumes the run from its last checkpoint.")
         .WithExample("run", "experiments/sdae_vit-micro_fmnist.yaml");
+    config.AddCommand<EvalCommand>("eval")
+        .WithDescription("Evaluate an existing run's checkpoint (student or teacher encoder) without pre-training again.")
+        .WithExample("eval", "runs/sdae_vit-micro_fmnist/default", "--heads", "knn,linear_probe", "--encoder", "teacher");
     config.AddCommand<ValidateCommand>("validate")
         .WithDescription("Check an experiment file (YAML, plugin names, options, ranges) without running it.")
         .WithExample("validate", "experiments/mae_vit-micro_fmnist.yaml");

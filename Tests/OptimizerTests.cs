@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Training;
 using SdAE.Host.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,10 +19,10 @@ public class OptimizerTests
             reference.weight!.copy_(ours.weight!);
             reference.bias!.copy_(ours.bias!);
         }
-        var groups = SdAE.Host.Engine.AdamW.DecayGroups([("weight", ours.weight!), ("bias", ours.bias!)], weightDecay: 0.1);
+        var groups = SdAE.Abstractions.Training.AdamW.DecayGroups([("weight", ours.weight!), ("bias", ours.bias!)], weightDecay: 0.1);
         Assert.That(groups[0].Parameters.Select(p => p.Name), Is.EqualTo(new[] { "weight" }));
         Assert.That(groups[1].Parameters.Select(p => p.Name), Is.EqualTo(new[] { "bias" }), "biases are not decayed");
-        using var optimizer = new SdAE.Host.Engine.AdamW(groups, 0.9, 0.95);
+        using var optimizer = new SdAE.Abstractions.Training.AdamW(groups, 0.9, 0.95);
         var torchOptimizer = optim.AdamW([
             new TorchSharp.Modules.AdamW.ParamGroup([reference.weight!], new TorchSharp.Modules.AdamW.Options { weight_decay = 0.1 }),
             new TorchSharp.Modules.AdamW.ParamGroup([reference.bias!], new TorchSharp.Modules.AdamW.Options { weight_decay = 0.0 }),

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Training;
 using System.Text.Json;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
@@ -106,5 +107,35 @@ public class PretrainingTests
         Assert.That(schedule.At(60), Is.EqualTo(0.5).Within(1e-12));
         Assert.That(schedule.At(110), Is.EqualTo(0.0).Within(1e-12));
         Assert.That(LearningRateSchedule.ScaledPeak(1.5e-4, 512), Is.EqualTo(3e-4).Within(1e-15));
+    }
+}
+
+public class CheckpointTests
+{
+    [Test]
+    public void LoadingIntoAModelWithOtherTensorsNamesTheMissingAndUnexpectedKeys()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("x.ckpt");
+        using var a = TorchSharp.torch.ones(2);
+        using var b = TorchSharp.torch.ones(3);
+        Checkpoint.Save(path, new CheckpointHeader(1, 10, 10, "x", 1.0), [("encoder.a", a), ("encoder.b", b)]);
+        using var c = TorchSharp.torch.zeros(2);
+        var e = Assert.Throws<UserError>(() => Checkpoint.Load(path, [("encoder.a", a), ("encoder.c", c)]));
+        Assert.That(e!.Message, Does.Contain("missing encoder.c").And.Contain("unexpected encoder.b"));
+    }
+
+    [Test]
+    public void RoundTripsTensorsAndHeaderAndLeavesNoTemporaryFile()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("x.ckpt");
+        using var source = TorchSharp.torch.arange(6f).view(2, 3);
+        Checkpoint.Save(path, new CheckpointHeader(3, 30, 31, "x", 2.5), [("w", source)]);
+        using var target = TorchSharp.torch.zeros(2, 3);
+        var header = Checkpoint.Load(path, [("w", target)]);
+        Assert.That(header, Is.EqualTo(new CheckpointHeader(3, 30, 31, "x", 2.5)));
+        Assert.That(target.equal(source).all().item<bool>(), Is.True);
+        Assert.That(Directory.GetFiles(folder.Path), Is.EqualTo(new[] { path }));
     }
 }

@@ -43,8 +43,22 @@ public abstract class EncoderModule : nn.Module
     /// </summary>
     public abstract int LayerIndexOf(string parameterName);
 
-    /// <summary>A new, independently initialised encoder of the same shape (an EMA teacher, a from-scratch baseline).</summary>
-    public abstract EncoderModule CreateSameShape();
+    /// <summary>
+    /// A new, independently initialised encoder of the same shape (an EMA teacher, a from-scratch
+    /// baseline, a copy to fine-tune), optionally with another drop-path rate.
+    /// </summary>
+    public abstract EncoderModule CreateSameShape(double? dropPath = null);
+
+    /// <summary>A same-shape encoder holding a copy of this one's weights (the original is untouched).</summary>
+    public EncoderModule Copy(double? dropPath = null)
+    {
+        var copy = CreateSameShape(dropPath);
+        var source = state_dict();
+        using var _ = torch.no_grad();
+        foreach (var (name, tensor) in copy.state_dict())
+            tensor.copy_(source[name]);
+        return copy;
+    }
 
     /// <summary>MAE mode: encodes only the visible patches ([B, Nv] ids): [B, 1+Nv, D].</summary>
     public Tensor EncodeVisible(Tensor images, Tensor visibleIds) =>

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Training;
 using System.Diagnostics;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Plugins;

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Training;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;

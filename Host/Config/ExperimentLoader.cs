@@ -84,6 +84,7 @@ public static class ExperimentLoader
         try
         {
             var experiment = new YamlBinder(file, catalog).Bind<Experiment>(root, "experiment");
+            experiment.Plugins = extra.Select(p => p.Path).ToList();   // absolute, so a resolved config works from its run folder
             CheckCombination(file, experiment);
             return new LoadedExperiment(file, experiment, catalog);
         }

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Training;
 using System.Diagnostics;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Plugins;
@@ -26,24 +27,12 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
     public RunOutcome Run()
     {
         var experiment = loaded.Experiment;
-        if (experiment.Threads > 0) set_num_threads(experiment.Threads);
-        var device = DeviceSelector.Resolve(experiment.Device, display.Info);
-        using var train = MnistDatasets.Load(experiment.Data, MnistDatasets.Split.Train);
-        using var test = MnistDatasets.Load(experiment.Data, MnistDatasets.Split.Test);
         var folder = RunFolder.For(experiment);
+        using var environment = RunEnvironment.Open(experiment, folder, display);
+        var (device, train, test, context) = (environment.Device, environment.Train, environment.Test, environment.Context);
         folder.WriteOrCheckConfig(experiment);
         display.Info($"run folder: {folder.Path}  (train {train.Count} images, test {test.Count})");
 
-        var context = new PluginContext
-        {
-            ImageSize = train.ImageSize,
-            Channels = train.Channels,
-            ClassCount = train.ClassCount,
-            Seed = experiment.Seed,
-            Device = device,
-            RunDirectory = folder.Path,
-            Progress = display,
-        };
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, context);
         var pretrain = experiment.Pretrain;
         using var optimizer = new AdamW(AdamW.DecayGroups(model.TrainableParameters(), pretrain.WeightDecay), pretrain.Betas[0], pretrain.Betas[1]);
@@ -156,10 +145,11 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         WriteReconstructionPicture(experiment, model, test, device, folder);
         var heads = Evaluator.RunAll(experiment.Eval, loaded.Catalog, model.EncoderFor, train, test, context);
         Results.Write(folder.ResultsPath, experiment, heads, trainSeconds, throughput);
+        foreach (var picture in RunPlots.Write(folder, heads)) display.Info($"plot: {picture}");
         return new RunOutcome(folder, heads, epochLosses, trainSeconds, throughput);
     }
 
-    static IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors(PretrainingModel model, AdamW optimizer) =>
+    public static IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors(PretrainingModel model, AdamW optimizer) =>
         model.StateTensors().Concat(optimizer.State.Select(s => ("optimizer." + s.Name, s.Tensor)));
 
     void RunOnlineEvaluations(Experiment experiment, PretrainingModel model, Data.InMemoryImageDataset train, Data.InMemoryImageDataset test,

@@ -46,6 +46,13 @@ public sealed class ViTOptions : IValidatableOptions
     [Range(0.0, 10.0), Description("LayerScale init value; 0 disables LayerScale.")]
     public double LayerScale { get; set; }
 
+    public ViTOptions WithDropPath(double rate)
+    {
+        var copy = (ViTOptions)MemberwiseClone();
+        copy.DropPath = rate;
+        return copy;
+    }
+
     public (int Width, int Depth, int Heads) Resolve()
     {
         var (width, depth, heads) = Preset switch

@@ -86,7 +86,8 @@ public sealed class VisionTransformer : EncoderModule
         return parameterName.StartsWith("norm.", StringComparison.Ordinal) ? depth + 1 : 0;
     }
 
-    public override EncoderModule CreateSameShape() => new VisionTransformer(options, context);
+    public override EncoderModule CreateSameShape(double? dropPath = null) =>
+        new VisionTransformer(dropPath is { } rate ? options.WithDropPath(rate) : options, context);
 
     Tensor PatchTokens(Tensor images) => patch_embed.forward(images).flatten(2).transpose(1, 2);
 }

@@ -10,5 +10,11 @@ public sealed class HeadsModule : IPluginModule
     {
         services.AddPlugin<IDownstreamHead, KnnHead, KnnOptions>(PluginKind.Head, "knn",
             "k-NN on frozen, L2-normalised features: k=20, similarity-weighted vote with temperature 0.07.");
+        services.AddPlugin<IDownstreamHead, LinearProbeHead, LinearProbeOptions>(PluginKind.Head, "linear_probe",
+            "Frozen encoder, cached features, BatchNorm (no affine) + Linear classifier; SGD or AdamW.");
+        services.AddPlugin<IDownstreamHead, FineTuneHead, FineTuneOptions>(PluginKind.Head, "finetune",
+            "Fine-tune a copy of the encoder with a classifier: layer-wise lr decay, drop path, label smoothing, warm-up + cosine.");
+        services.AddPlugin<IDownstreamHead, FromScratchHead, FineTuneOptions>(PluginKind.Head, "from_scratch",
+            "The fine-tune protocol from a randomly initialised encoder of the same shape: what pre-training bought.");
     }
 }

@@ -1,4 +1,4 @@
-namespace SdAE.Host.Engine;
+namespace SdAE.Abstractions.Training;
 
 /// <summary>Linear warm-up from 0 to <see cref="Peak"/>, then half-cosine down to <see cref="Min"/>, per iteration.</summary>
 public sealed record LearningRateSchedule(double Peak, double Min, long WarmupSteps, long TotalSteps)

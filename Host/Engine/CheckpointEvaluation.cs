@@ -1,0 +1,36 @@
+using SdAE.Abstractions.Plugins;
+using SdAE.Abstractions.Training;
+using SdAE.Host.Config;
+using SdAE.Host.Reports;
+
+namespace SdAE.Host.Engine;
+
+/// <summary>Evaluates a run's last checkpoint with a list of heads; results are merged into results.json.</summary>
+public static class CheckpointEvaluation
+{
+    public static RunOutcome Run(LoadedExperiment loaded, RunFolder folder, IReadOnlyList<PluginSpec> heads, ITrainingDisplay display)
+    {
+        var experiment = loaded.Experiment;
+        using var environment = RunEnvironment.Open(experiment, folder, display);
+        using var model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
+        using var optimizer = new AdamW(AdamW.DecayGroups(model.TrainableParameters(), 0), 0.9, 0.999);
+        var header = Checkpoint.Load(folder.CheckpointPath, Pretrainer.CheckpointTensors(model, optimizer));
+        display.Info($"evaluating {folder.CheckpointPath} ({header.CompletedEpochs} of {experiment.Pretrain.Epochs} epochs)");
+        var outcomes = Evaluator.RunAll(heads, loaded.Catalog, model.EncoderFor, environment.Train, environment.Test, environment.Context);
+        Results.Merge(folder.ResultsPath, experiment, outcomes);
+        RunPlots.Write(folder, Results.Read(folder.ResultsPath));
+        return new RunOutcome(folder, outcomes, [], header.TrainSeconds, 0);
+    }
+}
+
+/// <summary>Head sections built from names on the command line, with default options.</summary>
+public static class HeadSpecs
+{
+    public static IReadOnlyList<PluginSpec> FromNames(LoadedExperiment loaded, string names, EvalEncoder encoder) =>
+        names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
+        {
+            var factory = loaded.Catalog.Find(PluginKind.Head, name) ?? throw new UserError(
+                $"unknown head '{name}'. Known: {string.Join(", ", loaded.Catalog.OfKind(PluginKind.Head).Select(f => f.Name))}.", "pass known head types to --heads.");
+            return new PluginSpec { Kind = PluginKind.Head, Factory = factory, Options = Activator.CreateInstance(factory.OptionsType)!, Encoder = encoder };
+        }).ToList();
+}

@@ -1,0 +1,140 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using SdAE.Abstractions.Heads;
+using SdAE.Abstractions.Models;
+using SdAE.Abstractions.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+using AdamW = SdAE.Abstractions.Training.AdamW;
+
+namespace SdAE.Plugins.Heads;
+
+public sealed class FineTuneOptions
+{
+    [Range(1, 10000)]
+    public int Epochs { get; set; } = 5;
+
+    [Range(1, 65536)]
+    public int Batch { get; set; } = 128;
+
+    [Range(0.0, 10.0), Description("Base lr; the peak is base x batch / 256.")]
+    public double Lr { get; set; } = 1e-3;
+
+    [Range(0.0, 10000.0)]
+    public double WarmupEpochs { get; set; } = 1;
+
+    [Range(0.0, 10.0)]
+    public double WeightDecay { get; set; } = 0.05;
+
+    [Range(0.0, 1.0), Description("Layer-wise lr decay: block j of d gets decay^(d-j); 0.65 is the ViT-B recipe; 1 disables.")]
+    public double LayerDecay { get; set; } = 0.65;
+
+    [Range(0.0, 0.99), Description("Stochastic depth in the fine-tuned encoder.")]
+    public double DropPath { get; set; } = 0.1;
+
+    [Range(0.0, 0.99)]
+    public double LabelSmoothing { get; set; } = 0.1;
+
+    [Description("Classifier input: mean of patch tokens (+ LayerNorm) or the cls token.")]
+    public FeaturePooling Pooling { get; set; } = FeaturePooling.Mean;
+
+    [Range(0, int.MaxValue), Description("Train on the first N training images only; 0 uses all (CPU budgets).")]
+    public int TrainLimit { get; set; }
+}
+
+/// <summary>Encoder + classifier on pooled tokens; the encoder is a copy, so the evaluated one is untouched.</summary>
+public sealed class Classifier : nn.Module<Tensor, Tensor>
+{
+    readonly EncoderModule encoder;
+    readonly LayerNorm fc_norm;
+    readonly Linear head;
+    readonly FeaturePooling pooling;
+
+    public Classifier(EncoderModule encoder, int classes, FeaturePooling pooling) : base(nameof(Classifier))
+    {
+        this.encoder = encoder;
+        this.pooling = pooling;
+        fc_norm = nn.LayerNorm(encoder.Width, eps: 1e-6);
+        head = nn.Linear(encoder.Width, classes);
+        RegisterComponents();
+        using var _ = no_grad();
+        nn.init.normal_(head.weight!, std: 2e-5);
+        nn.init.zeros_(head.bias!);
+    }
+
+    public EncoderModule Encoder => encoder;
+
+    public override Tensor forward(Tensor images)
+    {
+        var features = pooling == FeaturePooling.Mean ? fc_norm.forward(encoder.Features(images, FeaturePooling.Mean)) : encoder.Features(images, FeaturePooling.Cls);
+        return head.forward(features);
+    }
+}
+
+/// <summary>
+/// Fine-tuning (plugin `finetune`, the paper's headline protocol): all weights trained, layer-wise
+/// lr decay, drop path, label smoothing, warm-up + cosine; reports test top-1 per epoch, the final
+/// and the best. Plugin `from_scratch` runs the same protocol from a randomly initialised encoder.
+/// </summary>
+public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
+{
+    protected FineTuneOptions Options => options;
+    protected virtual string Protocol => "finetune";
+
+    protected virtual EncoderModule StartingEncoder(EncoderModule evaluated) => evaluated.Copy(options.DropPath);
+
+    public HeadResult Evaluate(HeadContext context)
+    {
+        manual_seed(context.Seed);
+        using var model = new Classifier(StartingEncoder(context.Encoder), context.Train.ClassCount, options.Pooling);
+        model.to(context.Device);
+        var groups = LayerDecay.Groups(model.named_parameters().Select(p => (p.name, p.parameter)), model.Encoder, "encoder.", options.LayerDecay, options.WeightDecay);
+        using var optimizer = new AdamW(groups, 0.9, 0.999);
+        long trainCount = Classification.Limit(context.Train, options.TrainLimit);
+        long stepsPerEpoch = Math.Max(1, trainCount / options.Batch);
+        var schedule = new LearningRateSchedule(LearningRateSchedule.ScaledPeak(options.Lr, options.Batch), 0,
+            (long)(options.WarmupEpochs * stepsPerEpoch), options.Epochs * stepsPerEpoch);
+
+        var curve = new List<IReadOnlyDictionary<string, double>>();
+        long step = 0;
+        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        {
+            model.train();
+            using var order = Classification.Shuffle(trainCount, context.Seed, epoch);
+            double lossSum = 0;
+            for (long i = 0; i < stepsPerEpoch; i++)
+            {
+                using var scope = NewDisposeScope();
+                var indices = order.narrow(0, i * options.Batch, Math.Min(options.Batch, trainCount - i * options.Batch));
+                var images = context.Train.Images(indices).to(context.Device);
+                var labels = context.Train.Labels[indices].to(context.Device);
+                var loss = nn.functional.cross_entropy(model.forward(images), labels, label_smoothing: options.LabelSmoothing);
+                optimizer.ZeroGrad();
+                loss.backward();
+                optimizer.Step(schedule.At(step++));
+                lossSum += loss.item<float>();
+                context.Progress.Report($"{Protocol}: epoch {epoch + 1}/{options.Epochs}", i + 1, stepsPerEpoch, $"loss {lossSum / (i + 1):F4}");
+            }
+            model.eval();
+            double top1 = Classification.Accuracy(context.Test, model.forward, options.Batch, context.Device);
+            curve.Add(new Dictionary<string, double> { ["epoch"] = epoch + 1, ["train_loss"] = lossSum / stepsPerEpoch, ["top1"] = top1 });
+            context.Progress.Info($"{Protocol}: epoch {epoch + 1}/{options.Epochs} test top-1 {top1:P2}");
+        }
+        var best = curve.MaxBy(point => point["top1"])!;
+        return new HeadResult(Protocol, new Dictionary<string, double>
+        {
+            ["top1"] = curve[^1]["top1"],
+            ["best_top1"] = best["top1"],
+            ["best_epoch"] = best["epoch"],
+        }, curve);
+    }
+}
+
+/// <summary>The `from_scratch` reference: the fine-tune protocol on a randomly initialised encoder of the same shape.</summary>
+public sealed class FromScratchHead(FineTuneOptions options) : FineTuneHead(options)
+{
+    protected override string Protocol => "from_scratch";
+    protected override EncoderModule StartingEncoder(EncoderModule evaluated) => evaluated.CreateSameShape(Options.DropPath);
+}
