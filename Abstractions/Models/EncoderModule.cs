@@ -34,6 +34,9 @@ public abstract class EncoderModule : nn.Module
     /// <summary>Prepends cls, runs the blocks and the final norm: [N, n, D] -> [N, 1+n, D].</summary>
     public abstract Tensor EncodeTokens(Tensor patchTokens);
 
+    /// <summary>Whether <see cref="EncodeWithMaskToken"/> is available (the encoder owns a learnt mask token).</summary>
+    public virtual bool HasMaskToken => false;
+
     /// <summary>BEiT mode: masked patches replaced by a learnt mask token, all tokens encoded: [B, 1+L, D].</summary>
     public abstract Tensor EncodeWithMaskToken(Tensor images, Tensor mask);
 

@@ -46,6 +46,9 @@ public sealed class PretrainingModel : IDisposable
             throw new UserError($"masking '{experiment.Masking!.Type}' masks a different number of patches per image, which target '{experiment.Target!.Type}' (visible tokens + decoder) cannot use.",
                 "use random or multi_fold masking with this target, or a mask-token target such as discrete_token.");
 
+        if (input == EncoderInput.MaskTokens && !encoder.HasMaskToken)
+            throw new UserError($"target '{experiment.Target!.Type}' replaces masked patches with the encoder's mask token, but backbone '{experiment.Backbone!.Type}' has none.",
+                "set backbone.mask_token: true.");
         DecoderModule? decoder = null;
         target.Attach(encoder);
         if (input == EncoderInput.VisibleTokens)

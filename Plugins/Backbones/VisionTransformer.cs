@@ -57,6 +57,7 @@ public sealed class VisionTransformer : EncoderModule
     public override int PatchSize => options.Patch;
     public override int Channels => context.Channels;
     public override int ImageSize => context.ImageSize;
+    public override bool HasMaskToken => mask_token is not null;
 
     public override Tensor EmbedPatches(Tensor images) =>
         PatchTokens(images) + pos_embed.narrow(1, 1, Grid.Count);

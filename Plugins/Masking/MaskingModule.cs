@@ -12,5 +12,7 @@ public sealed class MaskingModule : IPluginModule
             "MAE's per-sample random masking: a fixed ratio of patches hidden, chosen by argsort of uniform noise.");
         services.AddPlugin<IMaskingStrategy, MultiFoldMasking, MultiFoldMaskingOptions>(PluginKind.Masking, "multi_fold",
             "SdAE: random masking whose masked patches are split into K disjoint equal folds, one teacher view each.");
+        services.AddPlugin<IMaskingStrategy, BlockwiseMasking, BlockwiseMaskingOptions>(PluginKind.Masking, "blockwise",
+            "BEiT: rectangles of random area and aspect ratio until about the target count is masked; count varies per image.");
     }
 }

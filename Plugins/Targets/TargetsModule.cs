@@ -12,5 +12,7 @@ public sealed class TargetsModule : IPluginModule
             "MAE: predict (per-patch normalised) pixels of masked patches; MSE on masked patches only.");
         services.AddPlugin<IReconstructionTarget, TeacherLatentTarget, TeacherLatentOptions>(PluginKind.Target, "teacher_latent",
             "SdAE: predict an EMA teacher's standardised features of masked patches, seen fold by fold; 1 - cosine loss.");
+        services.AddPlugin<IReconstructionTarget, DiscreteTokenTarget, DiscreteTokenOptions>(PluginKind.Target, "discrete_token",
+            "BEiT-style: mask tokens in the encoder, a Linear head predicts each masked patch's token id (random-projection or k-means tokenizer).");
     }
 }
