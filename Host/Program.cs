@@ -15,6 +15,10 @@ app.Configure(config =>
     config.AddCommand<ValidateCommand>("validate")
         .WithDescription("Check an experiment file (YAML, plugin names, options, ranges) without running it.")
         .WithExample("validate", "experiments/mae_vit-micro_fmnist.yaml");
+    config.AddCommand<SweepCommand>("sweep")
+        .WithDescription("Run a comparison sweep (base experiment x variants x grid), N runs at a time, and write a report.")
+        .WithExample("sweep", "experiments/compare_fmnist.yaml", "--jobs", "2")
+        .WithExample("sweep", "experiments/compare_fmnist.yaml", "--dry-run");
     config.AddCommand<BenchCostCommand>("bench-cost")
         .WithDescription("SdAE's cost against MAE on the same backbone, and multi-fold against one-pass teacher cost, as ratios from one run.")
         .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "10");

@@ -135,7 +135,17 @@ public class ExperimentBindingTests
         var files = Directory.GetFiles(experiments, "*.yaml");
         Assert.That(files, Is.Not.Empty);
         foreach (var file in files)
-            Assert.DoesNotThrow(() => ExperimentLoader.Load(file).Dispose(), file);
+        {
+            if (File.ReadLines(file).Any(line => line.StartsWith("sweep:")))
+            {
+                var sweep = Host.Sweeps.SweepDefinition.Load(file);
+                Assert.DoesNotThrow(() => Host.Sweeps.SweepExpansion.Validate(sweep, Host.Sweeps.SweepExpansion.Expand(sweep)), file);
+            }
+            else
+            {
+                Assert.DoesNotThrow(() => ExperimentLoader.Load(file).Dispose(), file);
+            }
+        }
     }
 
     [Test]

@@ -1,0 +1,97 @@
+using SdAE.Host.Config;
+using YamlDotNet.RepresentationModel;
+
+namespace SdAE.Host.Sweeps;
+
+/// <summary>
+/// A sweep file: a base experiment (a path relative to the sweep file, or an inline mapping), an
+/// optional `common` overlay for every run, named `variants` (overlays that change several keys
+/// together) and a `grid` (dotted path -> list of values; the cartesian product is taken).
+/// </summary>
+public sealed record SweepDefinition(
+    string File,
+    string Name,
+    string BaseDirectory,
+    YamlMappingNode Base,
+    IReadOnlyList<(string Name, YamlMappingNode Overlay)> Variants,
+    IReadOnlyList<(string Path, IReadOnlyList<YamlNode> Values, int Line)> Grid)
+{
+    static readonly string[] Keys = ["sweep", "base", "common", "variants", "grid"];
+
+    public static SweepDefinition Load(string file)
+    {
+        if (!System.IO.File.Exists(file))
+            throw new UserError($"sweep file not found: {file}", "check the path (sweeps live in experiments/).");
+        var root = ExperimentLoader.Parse(file, System.IO.File.ReadAllText(file));
+        foreach (var (key, _) in root.Children)
+        {
+            var name = ((YamlScalarNode)key).Value!;
+            if (!Keys.Contains(name))
+                throw Error(file, key, $"unknown sweep key '{name}'. Known: {string.Join(", ", Keys)}.",
+                    NameConvention.ClosestMatch(name, Keys) is { } close ? $"did you mean '{close}'?" : "remove it.");
+        }
+
+        var sweepName = Scalar(file, root, "sweep") ?? throw Error(file, root, "a sweep file needs 'sweep: <name>'.", "add sweep: my_comparison");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        var (baseNode, baseDirectory) = Child(root, "base") switch
+        {
+            YamlScalarNode { Value: { } path } => LoadBase(file, Path.Combine(folder, path)),
+            YamlMappingNode inline => (inline, folder),
+            null => throw Error(file, root, "a sweep file needs 'base:', an experiment path or an inline experiment.", "add base: sdae_vit-micro_fmnist.yaml"),
+            var other => throw Error(file, other, "'base' must be a path or a mapping.", null),
+        };
+        if (Child(root, "common") is { } common)
+            baseNode = YamlOverlay.Apply(baseNode, common as YamlMappingNode ?? throw Error(file, common, "'common' must be a mapping of overrides.", null));
+
+        var variants = Child(root, "variants") switch
+        {
+            null => [("base", new YamlMappingNode())],
+            YamlMappingNode map => map.Children.Select(pair => (((YamlScalarNode)pair.Key).Value!, pair.Value as YamlMappingNode
+                ?? throw Error(file, pair.Value, $"variant '{((YamlScalarNode)pair.Key).Value}' must be a mapping of overrides ({{}} for none).", null))).ToList(),
+            var other => throw Error(file, other, "'variants' must map names to overrides.", "write variants: { mae: { target: { type: pixel } } }"),
+        };
+        foreach (var (name, overlay) in variants)
+            if (!RunNames.IsValid(name))
+                throw Error(file, overlay, $"variant name '{name}' must use letters, digits, '-', '_' or '.'.", null);
+
+        var grid = Child(root, "grid") switch
+        {
+            null => [],
+            YamlMappingNode map => map.Children.Select(pair => (((YamlScalarNode)pair.Key).Value!,
+                (IReadOnlyList<YamlNode>)((pair.Value as YamlSequenceNode)?.Children.ToList()
+                    ?? throw Error(file, pair.Value, $"grid '{((YamlScalarNode)pair.Key).Value}' must be a list of values, e.g. [0, 1, 2].", null)),
+                (int)pair.Key.Start.Line)).ToList(),
+            var other => throw Error(file, other, "'grid' must map dotted keys to lists.", "write grid: { seed: [0, 1, 2] }"),
+        };
+        return new SweepDefinition(file, sweepName, baseDirectory, baseNode, variants, grid);
+    }
+
+    static (YamlMappingNode, string) LoadBase(string sweepFile, string path)
+    {
+        if (!System.IO.File.Exists(path))
+            throw new UserError($"{sweepFile}: base experiment not found: {path}", "base is relative to the sweep file.");
+        return (ExperimentLoader.Parse(path, System.IO.File.ReadAllText(path)), Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    static YamlNode? Child(YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    static string? Scalar(string file, YamlMappingNode map, string key) => Child(map, key) switch
+    {
+        null => null,
+        YamlScalarNode { Value: { } text } => text,
+        var other => throw Error(file, other, $"'{key}' must be a single value.", null),
+    };
+
+    static ExperimentError Error(string file, YamlNode node, string message, string? fix) =>
+        new(file, (int)node.Start.Line, (int)node.Start.Column, message, fix);
+}
+
+public static class RunNames
+{
+    public static bool IsValid(string name) => name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    /// <summary>A folder-safe form of a value: other characters become '_'.</summary>
+    public static string Sanitise(string text) =>
+        new(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_').ToArray());
+}

@@ -1,0 +1,177 @@
+using SdAE.Host.Config;
+using SdAE.Host.Engine;
+using SdAE.Host.Sweeps;
+using SdAE.Plugins.Heads;
+using SdAE.Tests.Support;
+
+namespace SdAE.Tests;
+
+public class SweepTests
+{
+    TempFolder folder = null!;
+    string dataRoot = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        folder = new TempFolder();
+        dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), trainCount: 64, testCount: 20);
+        folder.Write("base.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64, eval: "{ type: knn, k: 3 }"));
+    }
+
+    [TearDown] public void TearDown() => folder.Dispose();
+
+    const string TwoVariantsThreeSeeds = """
+        sweep: cmp
+        base: base.yaml
+        common: { pretrain: { batch: 16 } }
+        variants:
+          mae: {}
+          sdae:
+            masking: { type: multi_fold, ratio: 0.75, folds: 3 }
+            target: { type: teacher_latent }
+        grid:
+          seed: [0, 1, 2]
+          eval.0.k: [3, 5]
+        """;
+
+    SweepDefinition Load(string yaml) => SweepDefinition.Load(folder.Write("sweep.yaml", yaml));
+
+    [Test]
+    public void ExpandsVariantsTimesGridWithDottedPathsIntoMapsAndLists()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds);
+        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep));
+        Assert.That(runs, Has.Count.EqualTo(2 * 3 * 2));
+        var one = runs.Single(r => r.Run.RunId == "sdae__seed-2__eval.0.k-5");
+        Assert.That(one.Experiment.Seed, Is.EqualTo(2));
+        Assert.That(one.Experiment.Name, Is.EqualTo("cmp"));
+        Assert.That(one.Experiment.Run, Is.EqualTo("sdae__seed-2__eval.0.k-5"));
+        Assert.That(one.Experiment.Masking!.Type, Is.EqualTo("multi_fold"));
+        Assert.That(one.Experiment.Pretrain.Batch, Is.EqualTo(16), "common overlay applies to every variant");
+        Assert.That((int)((dynamic)one.Experiment.Eval[0].Options).K, Is.EqualTo(5));
+        Assert.That(one.Run.Group, Is.EqualTo("sdae eval.0.k=5"), "seeds are averaged within a report row");
+        var mae = runs.First(r => r.Run.Variant == "mae").Experiment;
+        Assert.That(mae.Masking!.Type, Is.EqualTo("random"), "the base is untouched by other variants");
+    }
+
+    [Test]
+    public void ANullInAVariantRemovesAKey()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds.Replace("  mae: {}", "  mae: { pretrain: { clip_grad: 1.0 }, decoder: ~ }"));
+        var e = Assert.Throws<ExperimentError>(() => SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep)));
+        Assert.That(e!.Message, Does.Contain("variant 'mae'").And.Contain("no 'decoder' section"));
+    }
+
+    [Test]
+    public void ABadKeyInAnyVariantFailsTheWholeSweepUpFrontNamingTheVariant()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds.Replace("folds: 3", "fold: 3"));
+        var e = Assert.Throws<ExperimentError>(() => SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep)));
+        Assert.That(e!.Message, Does.StartWith("variant 'sdae'").And.Contain("unknown key 'fold'"));
+        Assert.That(Directory.Exists(Path.Combine(folder.Path, "runs")), Is.False, "nothing ran");
+    }
+
+    [Test]
+    public void ABadGridPathIsAnError()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds.Replace("eval.0.k", "eval.4.k"));
+        var e = Assert.Throws<ExperimentError>(() => SweepExpansion.Expand(sweep));
+        Assert.That(e!.Message, Does.Contain("eval.4.k"));
+    }
+
+    /// <summary>Runs experiments in this process: writes a results.json unless the run id is in <see cref="Failing"/>.</summary>
+    sealed class FakeExecutor : ISweepExecutor
+    {
+        public List<string> Executed { get; } = [];
+        public HashSet<string> Failing { get; } = [];
+
+        public Task<int> ExecuteAsync(string experimentPath, string logPath, CancellationToken cancellationToken)
+        {
+            using var loaded = ExperimentLoader.Load(experimentPath);
+            lock (Executed) Executed.Add(loaded.Experiment.Run);
+            if (Failing.Contains(loaded.Experiment.Run)) return Task.FromResult(3);
+            var result = new Abstractions.Heads.HeadResult("knn", new Dictionary<string, double> { ["top1"] = 0.5 + loaded.Experiment.Seed / 10.0 });
+            Results.Write(RunFolder.For(loaded.Experiment).ResultsPath, loaded.Experiment, [new HeadOutcome("knn", new Dictionary<string, string>(), result, 1)], 2, 10);
+            return Task.FromResult(0);
+        }
+    }
+
+    static IReadOnlyList<SweepRunResult> RunAll(SweepDefinition sweep, ISweepExecutor executor, int jobs = 2) =>
+        SweepRunner.RunAsync(SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep)), jobs, executor, (_, _, _) => { }).GetAwaiter().GetResult();
+
+    [Test]
+    public void ReRunningSkipsFinishedRuns()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds);
+        var executor = new FakeExecutor();
+        Assert.That(RunAll(sweep, executor).All(r => r.State == RunState.Succeeded));
+        Assert.That(executor.Executed, Has.Count.EqualTo(12));
+        var again = new FakeExecutor();
+        Assert.That(RunAll(sweep, again).All(r => r.State == RunState.AlreadyDone));
+        Assert.That(again.Executed, Is.Empty);
+    }
+
+    [Test]
+    public void AFailingRunIsReportedAndTheOthersFinishAndRetry()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds);
+        var executor = new FakeExecutor { Failing = { "mae__seed-1__eval.0.k-3" } };
+        var results = RunAll(sweep, executor);
+        var failed = results.Single(r => r.State == RunState.Failed);
+        Assert.That(failed.Run.RunId, Is.EqualTo("mae__seed-1__eval.0.k-3"));
+        Assert.That(failed.ExitCode, Is.EqualTo(3));
+        Assert.That(results.Count(r => r.State == RunState.Succeeded), Is.EqualTo(11));
+
+        var retry = new FakeExecutor();
+        RunAll(sweep, retry);
+        Assert.That(retry.Executed, Is.EqualTo(new[] { "mae__seed-1__eval.0.k-3" }), "only the failed run runs again");
+    }
+
+    [Test]
+    public void ReportGivesMeanAndSampleStdOverSeeds()
+    {
+        var rows = SweepReport.Aggregate([
+            ("mae", new Dictionary<string, double> { ["knn top1"] = 0.70 }, 10),
+            ("mae", new Dictionary<string, double> { ["knn top1"] = 0.74 }, 20),
+            ("mae", new Dictionary<string, double> { ["knn top1"] = 0.78 }, 30),
+            ("sdae", new Dictionary<string, double> { ["knn top1"] = 0.80 }, 5),
+        ]);
+        var mae = rows.Single(r => r.Group == "mae");
+        Assert.That(mae.Runs, Is.EqualTo(3));
+        Assert.That(mae.Metrics["knn top1"].Mean, Is.EqualTo(0.74).Within(1e-12));
+        Assert.That(mae.Metrics["knn top1"].Std, Is.EqualTo(0.04).Within(1e-12));
+        Assert.That(mae.WallSeconds.Mean, Is.EqualTo(20));
+        Assert.That(rows.Single(r => r.Group == "sdae").Metrics["knn top1"].Std, Is.EqualTo(0));
+        var markdown = SweepReport.Markdown(rows);
+        Assert.That(markdown, Does.Contain("| mae | 3 | 74.00 ± 4.00 | 20 |"));
+        Assert.That(SweepReport.Csv(rows), Does.Contain("mae,3,0.74,0.04,20,10"));
+    }
+
+    [Test]
+    public void RunsRealProcessesAndWritesTheReport()
+    {
+        var sdae = Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll");
+        Assert.That(File.Exists(sdae), sdae);
+        var sweep = Load("""
+            sweep: real
+            base: base.yaml
+            variants:
+              ok: {}
+              broken: { data: { root: no-such-folder } }
+            grid:
+              seed: [0]
+            """);
+        var results = RunAll(sweep, new LocalProcessExecutor(["dotnet", sdae]), jobs: 2);
+        var ok = results.Single(r => r.Run.Variant == "ok");
+        var broken = results.Single(r => r.Run.Variant == "broken");
+        Assert.That(ok.State, Is.EqualTo(RunState.Succeeded), File.Exists(ok.LogPath) ? File.ReadAllText(ok.LogPath) : "no log");
+        Assert.That(broken.State, Is.EqualTo(RunState.Failed));
+        Assert.That(broken.ExitCode, Is.EqualTo(2));
+        Assert.That(File.ReadAllText(broken.LogPath), Does.Contain("data not found"));
+
+        var written = SweepReport.Write(Path.Combine(folder.Path, "runs", "real"), results, 1);
+        Assert.That(written.Select(Path.GetFileName), Is.SupersetOf(new[] { "report.md", "report.csv", "comparison.png" }));
+        Assert.That(File.ReadAllText(written[0]), Does.Contain("| ok | 1 |").And.Contain("1 of 2 runs finished"));
+    }
+}
