@@ -19,6 +19,9 @@ app.Configure(config =>
         .WithDescription("Run a comparison sweep (base experiment x variants x grid), N runs at a time, and write a report.")
         .WithExample("sweep", "experiments/compare_fmnist.yaml", "--jobs", "2")
         .WithExample("sweep", "experiments/compare_fmnist.yaml", "--dry-run");
+    config.AddCommand<BenchCommand>("bench")
+        .WithDescription("Time an experiment's training step (ms/step, images/s, estimated TFLOP/s, peak memory) with each optimizer.")
+        .WithExample("bench", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "20");
     config.AddCommand<BenchCostCommand>("bench-cost")
         .WithDescription("SdAE's cost against MAE on the same backbone, and multi-fold against one-pass teacher cost, as ratios from one run.")
         .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "10");

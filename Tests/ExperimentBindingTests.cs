@@ -132,7 +132,7 @@ public class ExperimentBindingTests
     public void TheShippedExperimentsValidate()
     {
         var experiments = Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../experiments");
-        var files = Directory.GetFiles(experiments, "*.yaml");
+        var files = Directory.GetFiles(experiments, "*.yaml", SearchOption.AllDirectories);
         Assert.That(files, Is.Not.Empty);
         foreach (var file in files)
         {

@@ -42,3 +42,56 @@ public class OptimizerTests
         Assert.That(ours.bias!.allclose(reference.bias!, atol: 1e-6), Is.True);
     }
 }
+
+public class FlatOptimizerTests
+{
+    [Test]
+    public void FlatAdamWMatchesPerTensorAdamWWithDecayExclusionsAndLrScales()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        var flatModel = nn.Sequential(nn.Linear(6, 5), nn.LayerNorm(5), nn.Linear(5, 2));
+        var referenceModel = nn.Sequential(nn.Linear(6, 5), nn.LayerNorm(5), nn.Linear(5, 2));
+        using (no_grad())
+            foreach (var ((_, a), (_, b)) in flatModel.named_parameters().Zip(referenceModel.named_parameters()))
+                b.copy_(a);
+
+        IReadOnlyList<SdAE.Abstractions.Training.ParameterGroup> Groups(nn.Module model)
+        {
+            var groups = SdAE.Abstractions.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0.1);
+            // a layer-decay-like lr scale on the decayed group
+            return [groups[0] with { LrScale = 0.5 }, groups[1]];
+        }
+        using var flat = new SdAE.Abstractions.Training.FlatAdamW(Groups(flatModel), 0.9, 0.95);
+        using var reference = new SdAE.Abstractions.Training.AdamW(Groups(referenceModel), 0.9, 0.95);
+        for (int step = 0; step < 6; step++)
+        {
+            var input = randn(16, 6);
+            flat.ZeroGrad();
+            flatModel.forward(input).square().mean().backward();
+            flat.ClipGradNorm(0.5);
+            flat.Step(0.02);
+            reference.ZeroGrad();
+            referenceModel.forward(input).square().mean().backward();
+            reference.ClipGradNorm(0.5);
+            reference.Step(0.02);
+        }
+        foreach (var ((name, a), (_, b)) in flatModel.named_parameters().Zip(referenceModel.named_parameters()))
+            Assert.That(a.allclose(b, rtol: 1e-4, atol: 1e-6), Is.True, name);
+        Assert.That(flat.StepCount, Is.EqualTo(6));
+    }
+
+    [Test]
+    public void ParametersBecomeViewsOfOneFlatBuffer()
+    {
+        using var scope = NewDisposeScope();
+        var model = nn.Linear(3, 2);
+        var before = model.weight!.detach().clone();
+        using var flat = new SdAE.Abstractions.Training.FlatAdamW(SdAE.Abstractions.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0), 0.9, 0.95);
+        Assert.That(model.weight!.allclose(before), Is.True, "values are kept");
+        model.forward(ones(1, 3)).sum().backward();
+        Assert.That(flat.FlatGradient.abs().sum().item<float>(), Is.GreaterThan(0), "backward writes into the flat gradient buffer");
+        flat.ZeroGrad();
+        Assert.That(model.weight!.grad!.abs().sum().item<float>(), Is.EqualTo(0), "zeroing the flat buffer zeroes every gradient");
+    }
+}

@@ -45,16 +45,37 @@ public class PretrainingTests
         Assert.That(Results.Read(run.ResultsPath).Single().Result.Top1, Is.EqualTo(outcome.Heads.Single().Result.Top1));
     }
 
-    [Test]
-    public void ResumingAfterAStopReproducesTheUninterruptedLossesExactly()
+    [TestCase("adamw")]
+    [TestCase("flat_adamw")]
+    public void ResumingAfterAStopReproducesTheUninterruptedLossesExactly(string optimizer)
     {
-        var whole = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "whole"), epochs: 2));
-        var stopped = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "split"), epochs: 2), stopAfter: 1);
+        string Yaml(string output) => TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, output), epochs: 2).Replace("  log_every: 1", $"  log_every: 1\n  optimizer: {optimizer}");
+        var whole = Run(Yaml("whole"));
+        var stopped = Run(Yaml("split"), stopAfter: 1);
         Assert.That(stopped.EpochLosses, Has.Count.EqualTo(1));
-        var resumed = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "split"), epochs: 2));
+        var resumed = Run(Yaml("split"));
         Assert.That(resumed.EpochLosses, Has.Count.EqualTo(1), "only the second epoch runs after resuming");
         Assert.That(StepLosses(resumed.Folder), Is.EqualTo(StepLosses(whole.Folder)));
         Assert.That(resumed.EpochLosses[0], Is.EqualTo(whole.EpochLosses[1]));
+    }
+
+    [Test]
+    public void Bf16KeepsFp32MasterWeightsAndTracksTheFp32Losses()
+    {
+        var fp32 = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "fp32"), epochs: 1));
+        var bf16Yaml = TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "bf16"), epochs: 1, extra: "precision: bf16");
+        var bf16 = Run(bf16Yaml, file: "bf16.yaml");
+        var a = StepLosses(fp32.Folder).Select(s => s.Loss).ToList();
+        var b = StepLosses(bf16.Folder).Select(s => s.Loss).ToList();
+        Assert.That(b, Has.Count.EqualTo(a.Count));
+        Assert.That(b, Is.Not.EqualTo(a), "bf16 really computes differently");
+        for (int i = 0; i < a.Count; i++)
+            Assert.That(b[i], Is.EqualTo(a[i]).Within(5).Percent, $"step {i + 1}");
+
+        using var loaded = ExperimentLoader.Load(folder.Write("check.yaml", bf16Yaml));
+        using var model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, new Abstractions.Plugins.PluginContext { ImageSize = 28, Channels = 1 });
+        Checkpoint.Load(bf16.Folder.CheckpointPath, Pretrainer.CheckpointTensors(model, Pretrainer.CreateOptimizer(model, loaded.Experiment.Pretrain)));
+        Assert.That(model.TrainableParameters().Select(p => p.Parameter.dtype), Is.All.EqualTo(TorchSharp.torch.ScalarType.Float32));
     }
 
     [Test]

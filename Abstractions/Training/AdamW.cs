@@ -11,7 +11,7 @@ public sealed record ParameterGroup(IReadOnlyList<(string Name, Parameter Parame
 /// AdamW (decoupled weight decay, bias-corrected moments) over named parameter groups. State is
 /// exposed by name so checkpoints can save and restore it exactly.
 /// </summary>
-public sealed class AdamW : IDisposable
+public sealed class AdamW : IParameterOptimizer
 {
     readonly IReadOnlyList<ParameterGroup> groups;
     readonly Dictionary<string, (Tensor M, Tensor V)> moments = new();
@@ -40,6 +40,8 @@ public sealed class AdamW : IDisposable
         foreach (var parameter in Parameters)
             parameter.grad?.zero_();
     }
+
+    public double ClipGradNorm(double maxNorm) => nn.utils.clip_grad_norm_(Parameters, maxNorm);
 
     public void Step(double lr)
     {

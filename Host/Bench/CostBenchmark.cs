@@ -46,10 +46,10 @@ public static class CostBenchmark
 
         var timings = new List<Timing>();
         using (var model = PretrainingModel.Build(mae.Experiment, mae.Catalog, context))
-            timings.Add(TimeSteps("MAE training step", model, images, steps));
+            timings.Add(TimeSteps("MAE training step", model, mae.Experiment.Pretrain, images, steps));
         using (var model = PretrainingModel.Build(experiment, sdae.Catalog, context))
         {
-            timings.Add(TimeSteps("SdAE training step", model, images, steps));
+            timings.Add(TimeSteps("SdAE training step", model, experiment.Pretrain, images, steps));
             var teacher = ((ITeacherProvider)model.Target).Teacher;
             using var generator = new Generator(1);
             var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(device);
@@ -71,9 +71,9 @@ public static class CostBenchmark
         return $"{{ masking: {{ type: random, ratio: {ratio} }}, target: {{ type: pixel }}, eval: [] }}";
     }
 
-    static Timing TimeSteps(string name, PretrainingModel model, Tensor images, int steps)
+    static Timing TimeSteps(string name, PretrainingModel model, PretrainOptions pretrain, Tensor images, int steps)
     {
-        using var optimizer = new AdamW(AdamW.DecayGroups(model.TrainableParameters(), 0.05), 0.9, 0.95);
+        using var optimizer = Pretrainer.CreateOptimizer(model, pretrain);
         using var generator = new Generator(0);
         model.Train(true);
         return Time(name, steps, () =>

@@ -5,18 +5,26 @@ using Spectre.Console.Cli;
 
 namespace SdAE.Host.Cli;
 
-public sealed class ExperimentSettings : CommandSettings
+public sealed class ValidateSettings : CommandSettings
 {
     [CommandArgument(0, "<EXPERIMENT>"), Description("Path to the experiment's YAML file.")]
     public string Experiment { get; init; } = "";
+
+    [CommandOption("--resolved"), Description("Print the experiment with every default filled in (YAML) instead of 'ok'.")]
+    public bool Resolved { get; init; }
 }
 
-public sealed class ValidateCommand : Command<ExperimentSettings>
+public sealed class ValidateCommand : Command<ValidateSettings>
 {
-    public override int Execute(CommandContext context, ExperimentSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, ValidateSettings settings, CancellationToken cancellationToken)
     {
         using var loaded = ExperimentLoader.Load(settings.Experiment);
         var e = loaded.Experiment;
+        if (settings.Resolved)
+        {
+            Console.Write(ResolvedConfig.ToYaml(e));
+            return 0;
+        }
         var parts = new[] { e.Backbone, e.Decoder, e.Masking, e.Target }
             .Where(p => p is not null).Select(p => $"{p!.Kind.ToString().ToLowerInvariant()}={p.Type}")
             .Concat(e.Eval.Select(h => $"eval={h.Type}"));

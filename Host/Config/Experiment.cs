@@ -19,6 +19,9 @@ public sealed partial class Experiment : IValidatableOptions
     [Description("auto | cpu | cuda | cuda:N")]
     public string Device { get; set; } = "auto";
 
+    [Description("fp32 | tf32 (fp32 matmuls in TF32 on GPUs) | bf16 (matmuls and attention in bf16 from fp32 master weights; norms and losses fp32).")]
+    public Precision Precision { get; set; } = Precision.Fp32;
+
     [Range(0, 1024), Description("CPU threads for TorchSharp; 0 keeps libtorch's default.")]
     public int Threads { get; set; }
 
@@ -65,6 +68,13 @@ public sealed partial class Experiment : IValidatableOptions
 
     [GeneratedRegex(@"^(auto|cpu|cuda|cuda:\d+)$")]
     private static partial Regex DevicePattern();
+}
+
+public enum Precision
+{
+    Fp32,
+    Tf32,
+    Bf16,
 }
 
 public enum DatasetName
@@ -115,8 +125,19 @@ public sealed class AugmentOptions : IValidatableOptions
     }
 }
 
+public enum OptimizerKind
+{
+    /// <summary>AdamW with per-tensor updates.</summary>
+    Adamw,
+    /// <summary>The same AdamW over one flat parameter/gradient buffer: a few whole-buffer ops per step.</summary>
+    FlatAdamw,
+}
+
 public sealed class PretrainOptions : IValidatableOptions
 {
+    [Description("adamw (per tensor) or flat_adamw (one flat buffer: far fewer ops per step, for GPUs).")]
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adamw;
+
     [Range(0, 100000), Description("Pre-training epochs; 0 skips pre-training (evaluate a random encoder).")]
     public int Epochs { get; set; } = 10;
 

@@ -13,7 +13,7 @@ public static class CheckpointEvaluation
         var experiment = loaded.Experiment;
         using var environment = RunEnvironment.Open(experiment, folder, display);
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
-        using var optimizer = new AdamW(AdamW.DecayGroups(model.TrainableParameters(), 0), 0.9, 0.999);
+        using var optimizer = Pretrainer.CreateOptimizer(model, experiment.Pretrain);
         var header = Checkpoint.Load(folder.CheckpointPath, Pretrainer.CheckpointTensors(model, optimizer));
         display.Info($"evaluating {folder.CheckpointPath} ({header.CompletedEpochs} of {experiment.Pretrain.Epochs} epochs)");
         var outcomes = Evaluator.RunAll(heads, loaded.Catalog, model.EncoderFor, environment.Train, environment.Test, environment.Context);

@@ -1,6 +1,7 @@
 using SdAE.Abstractions.Training;
 using System.Diagnostics;
 using SdAE.Abstractions.Masking;
+using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Config;
@@ -35,7 +36,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
 
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, context);
         var pretrain = experiment.Pretrain;
-        using var optimizer = new AdamW(AdamW.DecayGroups(model.TrainableParameters(), pretrain.WeightDecay), pretrain.Betas[0], pretrain.Betas[1]);
+        using var optimizer = CreateOptimizer(model, pretrain);
         long stepsPerEpoch = EpochBatches.StepsPerEpoch(train.Count, pretrain.Batch);
         if (pretrain.Epochs > 0 && stepsPerEpoch == 0)
             throw new UserError($"pretrain.batch {pretrain.Batch} is larger than the training set ({train.Count} images).", "use a smaller batch or more images.");
@@ -64,6 +65,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             model.Target.Prepare(train);
         }
 
+        var computeType = PrecisionSettings.Apply(experiment.Precision, device);
         var augmentation = new Augmentation(experiment.Data.Augment);
         var epochLosses = new List<double>();
         var clock = Stopwatch.StartNew();
@@ -84,11 +86,12 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
                 using var scope = NewDisposeScope();
                 var images = augmentation.Apply(train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom).to(device);
                 var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).To(device);
-                var output = model.Forward(images, plan);
+                StepOutput output;
+                using (MixedPrecision.Autocast(computeType)) output = model.Forward(images, plan);
                 double lr = schedule.At(step);
                 optimizer.ZeroGrad();
                 output.Loss.Loss.backward();
-                if (pretrain.ClipGrad > 0) nn.utils.clip_grad_norm_(optimizer.Parameters, pretrain.ClipGrad);
+                if (pretrain.ClipGrad > 0) optimizer.ClipGradNorm(pretrain.ClipGrad);
                 optimizer.Step(lr);
                 step++;
                 lossSum.add_(output.Loss.Loss.detach());
@@ -149,7 +152,15 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         return new RunOutcome(folder, heads, epochLosses, trainSeconds, throughput);
     }
 
-    public static IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors(PretrainingModel model, AdamW optimizer) =>
+    public static IParameterOptimizer CreateOptimizer(PretrainingModel model, PretrainOptions pretrain)
+    {
+        var groups = AdamW.DecayGroups(model.TrainableParameters(), pretrain.WeightDecay);
+        return pretrain.Optimizer == OptimizerKind.FlatAdamw
+            ? new FlatAdamW(groups, pretrain.Betas[0], pretrain.Betas[1])
+            : new AdamW(groups, pretrain.Betas[0], pretrain.Betas[1]);
+    }
+
+    public static IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors(PretrainingModel model, IParameterOptimizer optimizer) =>
         model.StateTensors().Concat(optimizer.State.Select(s => ("optimizer." + s.Name, s.Tensor)));
 
     void RunOnlineEvaluations(Experiment experiment, PretrainingModel model, Data.InMemoryImageDataset train, Data.InMemoryImageDataset test,

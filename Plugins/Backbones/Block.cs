@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,9 +23,9 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         long batch = x.shape[0], tokens = x.shape[1], width = x.shape[2];
-        var qkvHeads = qkv.forward(x).view(batch, tokens, 3, heads, width / heads).permute(2, 0, 3, 1, 4);
+        var qkvHeads = MixedPrecision.Linear(qkv, x).view(batch, tokens, 3, heads, width / heads).permute(2, 0, 3, 1, 4);
         var attended = nn.functional.scaled_dot_product_attention(qkvHeads[0], qkvHeads[1], qkvHeads[2]);
-        return proj.forward(attended.transpose(1, 2).reshape(batch, tokens, width));
+        return MixedPrecision.Linear(proj, attended.transpose(1, 2).reshape(batch, tokens, width));
     }
 }
 
@@ -41,7 +42,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => fc2.forward(nn.functional.gelu(fc1.forward(x)));
+    public override Tensor forward(Tensor x) => MixedPrecision.Linear(fc2, nn.functional.gelu(MixedPrecision.Linear(fc1, x)));
 }
 
 /// <summary>Stochastic depth: drops a sample's whole residual branch with probability p while training.</summary>
@@ -87,10 +88,10 @@ public sealed class Block : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var attended = attn.forward(norm1.forward(x));
+        var attended = attn.forward(MixedPrecision.Norm(norm1, x));
         if (gamma_1 is not null) attended = attended * gamma_1;
         x = x + drop_path.forward(attended);
-        var mixed = mlp.forward(norm2.forward(x));
+        var mixed = mlp.forward(MixedPrecision.Norm(norm2, x));
         if (gamma_2 is not null) mixed = mixed * gamma_2;
         return x + drop_path.forward(mixed);
     }

@@ -36,13 +36,13 @@ public sealed class ViTDecoder : DecoderModule
 
     public override Tensor Decode(Tensor encoded, Tensor restoreIds)
     {
-        var x = decoder_embed.forward(encoded);
+        var x = MixedPrecision.Linear(decoder_embed, encoded);
         long batch = x.shape[0], visible = x.shape[1] - 1, tokens = restoreIds.shape[1];
         var filled = cat([x.narrow(1, 1, visible), mask_token.expand(batch, tokens - visible, -1)], 1);
         var ordered = EncoderModule.GatherTokens(filled, restoreIds);
         x = cat([x.narrow(1, 0, 1), ordered], 1) + decoder_pos_embed;
         foreach (var block in decoder_blocks) x = block.forward(x);
-        x = decoder_pred.forward(decoder_norm.forward(x));
+        x = MixedPrecision.Linear(decoder_pred, MixedPrecision.Norm(decoder_norm, x));
         return x.narrow(1, 1, tokens);
     }
 }

@@ -67,7 +67,7 @@ public sealed class VisionTransformer : EncoderModule
         var cls = (cls_token + pos_embed.narrow(1, 0, 1)).expand(patchTokens.shape[0], -1, -1);
         var x = cat([cls, patchTokens], 1);
         foreach (var block in blocks) x = block.forward(x);
-        return norm.forward(x);
+        return MixedPrecision.Norm(norm, x);
     }
 
     public override Tensor EncodeWithMaskToken(Tensor images, Tensor mask)
@@ -76,7 +76,7 @@ public sealed class VisionTransformer : EncoderModule
             throw new InvalidOperationException("this backbone has no mask token; set backbone.mask_token: true.");
         var tokens = PatchTokens(images);
         var weight = mask.unsqueeze(-1).to_type(tokens.dtype);
-        tokens = tokens * (1 - weight) + mask_token * weight;
+        tokens = tokens * (1 - weight) + mask_token * weight;   // promotes to fp32 under autocast
         return EncodeTokens(tokens + pos_embed.narrow(1, 1, Grid.Count));
     }
 
@@ -90,5 +90,5 @@ public sealed class VisionTransformer : EncoderModule
     public override EncoderModule CreateSameShape(double? dropPath = null) =>
         new VisionTransformer(dropPath is { } rate ? options.WithDropPath(rate) : options, context);
 
-    Tensor PatchTokens(Tensor images) => patch_embed.forward(images).flatten(2).transpose(1, 2);
+    Tensor PatchTokens(Tensor images) => MixedPrecision.Conv(patch_embed, images, options.Patch).flatten(2).transpose(1, 2);
 }

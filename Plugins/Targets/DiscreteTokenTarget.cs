@@ -149,7 +149,7 @@ public sealed class DiscreteTokenTarget(DiscreteTokenOptions options, PluginCont
 
     public TargetLoss Loss(Tensor prediction, Tensor targets, MaskPlan plan)
     {
-        var logits = head!.forward(prediction[plan.Mask]);
+        var logits = head!.forward(MixedPrecision.Full(prediction)[plan.Mask]);
         var labels = targets[plan.Mask];
         var loss = nn.functional.cross_entropy(logits, labels);
         using var _ = no_grad();

@@ -38,7 +38,7 @@ public sealed class PixelTarget(PixelTargetOptions options) : IReconstructionTar
     }
 
     public TargetLoss Loss(Tensor prediction, Tensor targets, MaskPlan plan) =>
-        new(MaskedMean((prediction - targets).square().mean([-1]), plan.Mask));
+        new(MaskedMean((MixedPrecision.Full(prediction) - targets).square().mean([-1]), plan.Mask));
 
     /// <summary>Mean of per-patch values [B, L] over masked patches.</summary>
     public static Tensor MaskedMean(Tensor perPatch, Tensor mask)

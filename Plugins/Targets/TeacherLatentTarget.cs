@@ -82,7 +82,7 @@ public sealed class TeacherLatentTarget(TeacherLatentOptions options) : IReconst
         var views = EncoderModule.GatherTokens(tokens, folds.reshape(batch, foldCount * foldSize))
             .reshape(batch * foldCount, foldSize, tokens.shape[2]);
         var encoded = Teacher.EncodeTokens(views).narrow(1, 1, foldSize);
-        return Standardise(encoded).reshape(batch, foldCount * foldSize, tokens.shape[2]);
+        return Standardise(MixedPrecision.Full(encoded)).reshape(batch, foldCount * foldSize, tokens.shape[2]);
     }
 
     /// <summary>Parameter-free per-token standardisation over the feature axis, eps 1e-6.</summary>
@@ -92,7 +92,7 @@ public sealed class TeacherLatentTarget(TeacherLatentOptions options) : IReconst
     public TargetLoss Loss(Tensor prediction, Tensor targets, MaskPlan plan)
     {
         var ids = plan.Folds!.reshape(plan.Folds.shape[0], -1);
-        var predicted = EncoderModule.GatherTokens(prediction, ids);
+        var predicted = EncoderModule.GatherTokens(MixedPrecision.Full(prediction), ids);
         return new TargetLoss(CosineLoss(predicted, targets, options.CosineAxis));
     }
 

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using SdAE.Abstractions.Models;
+using SdAE.Abstractions.Targets;
+using SdAE.Host.Config;
+using SdAE.Host.Data;
+using SdAE.Host.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SdAE.Host.Bench;
+
+/// <summary>One optimizer's training-step measurement.</summary>
+public sealed record StepTiming(string Optimizer, double MedianMs, double ImagesPerSecond, double EstimatedTflops);
+
+/// <summary>
+/// Times full pre-training steps (masking, forward, backward, clipping, optimizer) of an experiment
+/// on its device, once with each optimizer implementation, in one process, on the same batch of
+/// real images. FLOPs are estimated as 2 x parameters x tokens per linear layer plus attention's
+/// 4 x n^2 x width per block (x3 for a training step; the teacher's forward once).
+/// </summary>
+public static class StepBenchmark
+{
+    public static IReadOnlyList<StepTiming> Run(LoadedExperiment loaded, int steps, int? batchOverride, Action<string> info)
+    {
+        var experiment = loaded.Experiment;
+        if (experiment.Threads > 0) set_num_threads(experiment.Threads);
+        var device = DeviceSelector.Resolve(experiment.Device, info);
+        int batch = batchOverride ?? experiment.Pretrain.Batch;
+        using var data = MnistDatasets.Load(new DataOptions
+        {
+            Dataset = experiment.Data.Dataset, Root = experiment.Data.Root, ImageSize = experiment.Data.ImageSize, TrainLimit = batch,
+        }, MnistDatasets.Split.Train);
+        using var images = data.Images(arange(Math.Min(batch, data.Count), dtype: ScalarType.Int64)).to(device);
+        var context = new Abstractions.Plugins.PluginContext { ImageSize = data.ImageSize, Channels = data.Channels, ClassCount = data.ClassCount, Seed = experiment.Seed, Device = device };
+        info($"{experiment.Name}: batch {images.shape[0]} on {device}, median of {steps} steps after 3 warm-up steps");
+
+        var computeType = PrecisionSettings.Apply(experiment.Precision, device);
+        info($"precision {OptionProperties.FormatValue(experiment.Precision)}");
+        var timings = new List<StepTiming>();
+        foreach (var kind in Enum.GetValues<OptimizerKind>())
+        {
+            using var model = PretrainingModel.Build(experiment, loaded.Catalog, context);
+            var pretrain = new PretrainOptions
+            {
+                Optimizer = kind, Betas = experiment.Pretrain.Betas, WeightDecay = experiment.Pretrain.WeightDecay, ClipGrad = experiment.Pretrain.ClipGrad,
+            };
+            using var optimizer = Pretrainer.CreateOptimizer(model, pretrain);
+            using var generator = new Generator(0);
+            model.Train(true);
+            var samples = new List<double>();
+            double flops = 0;
+            for (int i = 0; i < steps + 3; i++)
+            {
+                using var scope = NewDisposeScope();
+                var clock = Stopwatch.StartNew();
+                var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(device);
+                StepOutput output;
+                using (MixedPrecision.Autocast(computeType)) output = model.Forward(images, plan);
+                optimizer.ZeroGrad();
+                output.Loss.Loss.backward();
+                if (pretrain.ClipGrad > 0) optimizer.ClipGradNorm(pretrain.ClipGrad);
+                optimizer.Step(1e-4);
+                if (device.type == DeviceType.CUDA) cuda.synchronize();
+                else output.Loss.Loss.item<float>();
+                if (i >= 3) samples.Add(clock.Elapsed.TotalMilliseconds);
+                flops = EstimateFlops(model, plan);
+            }
+            samples.Sort();
+            double median = samples[samples.Count / 2];
+            timings.Add(new StepTiming(OptionProperties.FormatValue(kind), median, images.shape[0] / (median / 1000), flops / (median / 1000) / 1e12));
+        }
+        return timings;
+    }
+
+    static double EstimateFlops(PretrainingModel model, Abstractions.Masking.MaskPlan plan)
+    {
+        long batch = plan.BatchSize;
+        long encoderTokens = model.Input == EncoderInput.MaskTokens ? plan.Grid.Count + 1 : plan.VisibleIds!.shape[1] + 1;
+        double student = batch * Forward(model.Encoder, encoderTokens);
+        if (model.Decoder is not null)
+            student += batch * 2.0 * Parameters(model.Decoder) * (plan.Grid.Count + 1);
+        double teacher = 0;
+        if (model.Target is ITeacherProvider provider && plan.Folds is { } folds)
+            teacher = batch * folds.shape[1] * Forward(provider.Teacher, folds.shape[2] + 1);
+        return 3 * student + teacher;
+    }
+
+    static double Forward(EncoderModule encoder, long tokens) =>
+        2.0 * Parameters(encoder) * tokens + 4.0 * tokens * tokens * encoder.Width * encoder.Depth;
+
+    static long Parameters(nn.Module module) => module.parameters().Sum(p => p.numel());
+
+    /// <summary>Peak resident memory of this process in MiB.</summary>
+    public static double PeakRssMiB() => Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+}

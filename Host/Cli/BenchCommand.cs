@@ -1,0 +1,47 @@
+using System.ComponentModel;
+using SdAE.Host.Bench;
+using SdAE.Host.Config;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SdAE.Host.Cli;
+
+public sealed class BenchSettings : CommandSettings
+{
+    [CommandArgument(0, "<EXPERIMENT>"), Description("The experiment whose training step is measured.")]
+    public string Experiment { get; init; } = "";
+
+    [CommandOption("--steps <N>"), Description("Measured steps per optimizer (median reported).")]
+    [DefaultValue(20)]
+    public int Steps { get; init; } = 20;
+
+    [CommandOption("--batch <B>"), Description("Batch size; default the experiment's.")]
+    public int? Batch { get; init; }
+
+    public override ValidationResult Validate() =>
+        Steps < 1 ? ValidationResult.Error("--steps must be at least 1")
+        : Batch is < 1 ? ValidationResult.Error("--batch must be at least 1")
+        : ValidationResult.Success();
+}
+
+/// <summary>`sdae bench`: ms/step, images/s, estimated TFLOP/s and peak memory of an experiment's training step.</summary>
+public sealed class BenchCommand : Command<BenchSettings>
+{
+    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        using var loaded = ExperimentLoader.Load(settings.Experiment);
+        var timings = StepBenchmark.Run(loaded, settings.Steps, settings.Batch, message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"));
+        var table = new Table().AddColumn("optimizer").AddColumn(new TableColumn("ms/step").RightAligned())
+            .AddColumn(new TableColumn("images/s").RightAligned()).AddColumn(new TableColumn("TFLOP/s (est.)").RightAligned());
+        foreach (var t in timings) table.AddRow(t.Optimizer, $"{t.MedianMs:F1}", $"{t.ImagesPerSecond:F0}", $"{t.EstimatedTflops:F3}");
+        AnsiConsole.Write(table);
+        Console.WriteLine($"flat_adamw / adamw step time: {timings[1].MedianMs / timings[0].MedianMs:F2}");
+        Console.WriteLine($"peak host RSS: {StepBenchmark.PeakRssMiB():F0} MiB (GPU memory: not exposed by TorchSharp 0.107)");
+        foreach (var t in timings)
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                framework = "sdae", optimizer = t.Optimizer, ms_per_step = Math.Round(t.MedianMs, 2), images_per_second = Math.Round(t.ImagesPerSecond, 1),
+            }));
+        return 0;
+    }
+}
