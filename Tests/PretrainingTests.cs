@@ -160,3 +160,34 @@ public class CheckpointTests
         Assert.That(Directory.GetFiles(folder.Path), Is.EqualTo(new[] { path }));
     }
 }
+
+public class CheckpointEvaluationTests
+{
+    [Test]
+    public void EvaluatingAFolderWithoutACheckpointIsAClearError()
+    {
+        using var folder = new TempFolder();
+        var notARun = Assert.Throws<UserError>(() => CheckpointEvaluation.RequireEvaluableRun(folder.Path));
+        Assert.That(notARun!.Message, Does.Contain("not a run folder"));
+        folder.Write("config.resolved.yaml", "name: x\n");
+        var noCheckpoint = Assert.Throws<UserError>(() => CheckpointEvaluation.RequireEvaluableRun(folder.Path));
+        Assert.That(noCheckpoint!.Message, Does.Contain("has no checkpoint"));
+    }
+
+    [Test]
+    public void EvaluatesARunsCheckpointAndMergesIntoResults()
+    {
+        using var folder = new TempFolder();
+        var dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), 128, 30);
+        var yaml = TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 128, eval: "{ type: knn, k: 3 }");
+        RunOutcome trained;
+        using (var loaded = ExperimentLoader.Load(folder.Write("tiny.yaml", yaml)))
+            trained = new Pretrainer(loaded, SilentTrainingDisplay.Instance).Run();
+        var run = CheckpointEvaluation.RequireEvaluableRun(trained.Folder.Path);
+        using var again = ExperimentLoader.Load(run.ConfigPath);
+        var sameHeads = CheckpointEvaluation.Run(again, run, again.Experiment.Eval, SilentTrainingDisplay.Instance);
+        Assert.That(sameHeads.Heads.Single().Result.Top1, Is.EqualTo(trained.Heads.Single().Result.Top1), "the checkpoint holds the trained encoder");
+        CheckpointEvaluation.Run(again, run, HeadSpecs.FromNames(again, "linear_probe", EvalEncoder.Student), SilentTrainingDisplay.Instance);
+        Assert.That(Results.Read(run.ResultsPath).Select(h => h.Type), Is.EquivalentTo(new[] { "knn", "linear_probe" }));
+    }
+}

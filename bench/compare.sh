@@ -2,7 +2,8 @@
 # One experiment's training step, this framework against PyTorch eager, in one go on one device:
 #   bench/compare.sh EXPERIMENT.yaml [--steps N] [--batch B]
 # Prints both measurements and the time ratio (sdae / PyTorch; below 1 means sdae is faster).
-# Needs python3 with torch and yaml for the reference; without them it says so and skips it.
+# Needs python3 (or $PYTHON) with torch and yaml for the reference; without torch it says so and skips it.
+# SDAE overrides how sdae is started (default: dotnet run --project Host -c Release --).
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 experiment="$1"; shift
@@ -11,7 +12,7 @@ resolved="$(mktemp --suffix=.yaml)"
 trap 'rm -f "$resolved"' EXIT
 $sdae validate --resolved "$experiment" > "$resolved"
 ours="$($sdae bench "$experiment" "$@" | tee /dev/stderr | grep '^{' )"
-theirs="$(python3 "$repo_root/bench/reference.py" "$resolved" "$@")"
+theirs="$("${PYTHON:-python3}" "$repo_root/bench/reference.py" "$resolved" "$@")"
 echo "$theirs"
 python3 - "$ours" "$theirs" <<'PY'
 import json, sys

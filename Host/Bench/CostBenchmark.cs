@@ -4,7 +4,6 @@ using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Plugins;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Config;
-using SdAE.Host.Data;
 using SdAE.Host.Engine;
 using TorchSharp;
 using YamlDotNet.RepresentationModel;
@@ -33,15 +32,8 @@ public static class CostBenchmark
                 "use experiments/sdae_vit-micro_fmnist.yaml or another teacher_latent experiment.");
 
         var experiment = sdae.Experiment;
-        if (experiment.Threads > 0) set_num_threads(experiment.Threads);
-        var device = DeviceSelector.Resolve(experiment.Device, info);
-        int batch = batchOverride ?? experiment.Pretrain.Batch;
-        using var data = MnistDatasets.Load(new DataOptions
-        {
-            Dataset = experiment.Data.Dataset, Root = experiment.Data.Root, ImageSize = experiment.Data.ImageSize, TrainLimit = batch,
-        }, MnistDatasets.Split.Train);
-        using var images = data.Images(arange(Math.Min(batch, data.Count), dtype: ScalarType.Int64)).to(device);
-        var context = new PluginContext { ImageSize = data.ImageSize, Channels = data.Channels, ClassCount = data.ClassCount, Seed = experiment.Seed, Device = device };
+        using var inputs = BenchmarkInputs.Load(experiment, batchOverride, info);
+        var (device, images, context) = (inputs.Device, inputs.Images, inputs.Context);
         info($"batch {images.shape[0]} on {device.type.ToString().ToLowerInvariant()}, {steps} measured repetitions each (after 2 warm-up)");
 
         var timings = new List<Timing>();

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Config;
-using SdAE.Host.Data;
 using SdAE.Host.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,15 +22,8 @@ public static class StepBenchmark
     public static IReadOnlyList<StepTiming> Run(LoadedExperiment loaded, int steps, int? batchOverride, Action<string> info)
     {
         var experiment = loaded.Experiment;
-        if (experiment.Threads > 0) set_num_threads(experiment.Threads);
-        var device = DeviceSelector.Resolve(experiment.Device, info);
-        int batch = batchOverride ?? experiment.Pretrain.Batch;
-        using var data = MnistDatasets.Load(new DataOptions
-        {
-            Dataset = experiment.Data.Dataset, Root = experiment.Data.Root, ImageSize = experiment.Data.ImageSize, TrainLimit = batch,
-        }, MnistDatasets.Split.Train);
-        using var images = data.Images(arange(Math.Min(batch, data.Count), dtype: ScalarType.Int64)).to(device);
-        var context = new Abstractions.Plugins.PluginContext { ImageSize = data.ImageSize, Channels = data.Channels, ClassCount = data.ClassCount, Seed = experiment.Seed, Device = device };
+        using var inputs = BenchmarkInputs.Load(experiment, batchOverride, info);
+        var (device, images, context) = (inputs.Device, inputs.Images, inputs.Context);
         info($"{experiment.Name}: batch {images.shape[0]} on {device}, median of {steps} steps after 3 warm-up steps");
 
         var computeType = PrecisionSettings.Apply(experiment.Precision, device);

@@ -8,10 +8,10 @@ namespace SdAE.Host.Cli;
 
 public sealed class BenchSettings : CommandSettings
 {
-    [CommandArgument(0, "<EXPERIMENT>"), Description("The experiment whose training step is measured.")]
+    [CommandArgument(0, "<EXPERIMENT>"), Description("The experiment whose training step is measured (for bench-cost: an SdAE experiment).")]
     public string Experiment { get; init; } = "";
 
-    [CommandOption("--steps <N>"), Description("Measured steps per optimizer (median reported).")]
+    [CommandOption("--steps <N>"), Description("Measured repetitions of each timing (the median is reported).")]
     [DefaultValue(20)]
     public int Steps { get; init; } = 20;
 

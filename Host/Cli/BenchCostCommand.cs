@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using SdAE.Host.Bench;
 using SdAE.Host.Config;
 using Spectre.Console;
@@ -6,28 +5,10 @@ using Spectre.Console.Cli;
 
 namespace SdAE.Host.Cli;
 
-public sealed class BenchCostSettings : CommandSettings
-{
-    [CommandArgument(0, "<EXPERIMENT>"), Description("An SdAE experiment (teacher_latent target).")]
-    public string Experiment { get; init; } = "";
-
-    [CommandOption("--steps <N>"), Description("Measured repetitions per timing (median is reported).")]
-    [DefaultValue(10)]
-    public int Steps { get; init; } = 10;
-
-    [CommandOption("--batch <B>"), Description("Batch size; default the experiment's.")]
-    public int? Batch { get; init; }
-
-    public override ValidationResult Validate() =>
-        Steps < 1 ? ValidationResult.Error("--steps must be at least 1")
-        : Batch is < 1 ? ValidationResult.Error("--batch must be at least 1")
-        : ValidationResult.Success();
-}
-
 /// <summary>`sdae bench-cost`: SdAE vs MAE step time and multi-fold vs one-pass teacher cost, as ratios from one run.</summary>
-public sealed class BenchCostCommand : Command<BenchCostSettings>
+public sealed class BenchCostCommand : Command<BenchSettings>
 {
-    public override int Execute(CommandContext context, BenchCostSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
     {
         if (!File.Exists(settings.Experiment))
             throw new UserError($"experiment file not found: {settings.Experiment}", "check the path.");

@@ -27,11 +27,7 @@ public sealed class EvalCommand : Command<EvalSettings>
 {
     public override int Execute(CommandContext context, EvalSettings settings, CancellationToken cancellationToken)
     {
-        var folder = new RunFolder(settings.RunDirectory);
-        if (!File.Exists(folder.ConfigPath))
-            throw new UserError($"{settings.RunDirectory} is not a run folder: it has no config.resolved.yaml.", "pass a folder under runs/<experiment>/, written by sdae run.");
-        if (!folder.HasCheckpoint)
-            throw new UserError($"{settings.RunDirectory} has no checkpoint ({folder.CheckpointPath}).", "run the experiment first (sdae run), or let it reach its first checkpoint.");
+        var folder = CheckpointEvaluation.RequireEvaluableRun(settings.RunDirectory);
         using var loaded = ExperimentLoader.Load(folder.ConfigPath);
         var heads = settings.Heads is null
             ? loaded.Experiment.Eval

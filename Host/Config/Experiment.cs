@@ -102,6 +102,9 @@ public sealed class DataOptions : IValidatableOptions
 
     public AugmentOptions Augment { get; set; } = new();
 
+    [Range(0, 64), Description("Batches prepared ahead on a background thread; 0 prepares each batch in the training loop.")]
+    public int Prefetch { get; set; } = 2;
+
     public IEnumerable<OptionError> Validate() => [];
 }
 

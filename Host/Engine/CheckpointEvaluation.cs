@@ -8,6 +8,17 @@ namespace SdAE.Host.Engine;
 /// <summary>Evaluates a run's last checkpoint with a list of heads; results are merged into results.json.</summary>
 public static class CheckpointEvaluation
 {
+    /// <summary>The run folder, if it holds a resolved config and a checkpoint; otherwise a user error saying which is missing.</summary>
+    public static RunFolder RequireEvaluableRun(string path)
+    {
+        var folder = new RunFolder(path);
+        if (!File.Exists(folder.ConfigPath))
+            throw new UserError($"{path} is not a run folder: it has no config.resolved.yaml.", "pass a folder under runs/<experiment>/, written by sdae run.");
+        if (!folder.HasCheckpoint)
+            throw new UserError($"{path} has no checkpoint ({folder.CheckpointPath}).", "run the experiment first (sdae run), or let it reach its first checkpoint.");
+        return folder;
+    }
+
     public static RunOutcome Run(LoadedExperiment loaded, RunFolder folder, IReadOnlyList<PluginSpec> heads, ITrainingDisplay display)
     {
         var experiment = loaded.Experiment;

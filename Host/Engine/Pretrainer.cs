@@ -77,6 +77,8 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             var augmentRandom = new Random((int)(EpochBatches.DeriveSeed(experiment.Seed, epoch, AugmentStream) & int.MaxValue));
             using var order = EpochBatches.Permutation(train.Count, experiment.Seed, epoch);
             using var lossSum = zeros(1, device: device);
+            Tensor PrepareBatch(long i) => augmentation.Apply(train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom);
+            using var prefetcher = experiment.Data.Prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch, PrepareBatch, experiment.Data.Prefetch) : null;
             model.Train(true);
             var window = Stopwatch.StartNew();
             long windowImages = 0;
@@ -84,7 +86,8 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             for (long i = 0; i < stepsPerEpoch; i++)
             {
                 using var scope = NewDisposeScope();
-                var images = augmentation.Apply(train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom).to(device);
+                using var prepared = prefetcher?.Next() ?? PrepareBatch(i);
+                var images = prepared.to(device);
                 var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).To(device);
                 StepOutput output;
                 using (MixedPrecision.Autocast(computeType)) output = model.Forward(images, plan);
@@ -124,7 +127,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             epochLosses.Add(meanLoss);
             folder.AppendMetrics(new Dictionary<string, object> { ["step"] = step, ["epoch"] = epoch + 1, ["epoch_loss"] = meanLoss });
             clock.Stop();
-            RunOnlineEvaluations(experiment, model, train, test, device, epoch + 1, step, folder);
+            RunOnlineEvaluations(experiment, model, environment, epoch + 1, step, folder);
             clock.Start();
 
             bool last = epoch == pretrain.Epochs - 1;
@@ -163,14 +166,12 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
     public static IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors(PretrainingModel model, IParameterOptimizer optimizer) =>
         model.StateTensors().Concat(optimizer.State.Select(s => ("optimizer." + s.Name, s.Tensor)));
 
-    void RunOnlineEvaluations(Experiment experiment, PretrainingModel model, Data.InMemoryImageDataset train, Data.InMemoryImageDataset test,
-        Device device, int epoch, long step, RunFolder folder)
+    void RunOnlineEvaluations(Experiment experiment, PretrainingModel model, RunEnvironment environment, int epoch, long step, RunFolder folder)
     {
         var due = experiment.Eval.Where(h => h.Every > 0 && epoch % h.Every == 0 && epoch < experiment.Pretrain.Epochs).ToList();
         if (due.Count == 0) return;
-        var context = new PluginContext { ImageSize = train.ImageSize, Channels = train.Channels, ClassCount = train.ClassCount, Seed = experiment.Seed, Device = device, Progress = display };
         var record = new Dictionary<string, object> { ["step"] = step, ["epoch"] = epoch };
-        foreach (var outcome in Evaluator.RunAll(due, loaded.Catalog, model.EncoderFor, train, test, context))
+        foreach (var outcome in Evaluator.RunAll(due, loaded.Catalog, model.EncoderFor, environment.Train, environment.Test, environment.Context))
         {
             foreach (var (name, value) in outcome.Result.Metrics) record[$"{outcome.Type}_{name}"] = value;
             display.Info($"epoch {epoch}: {outcome.Type} top-1 {outcome.Result.Top1:P2}");
