@@ -30,6 +30,9 @@ public static class CliErrors
         UserError error => error.ToString(),
         PluginLoadException error => $"{error.Message} Fix: {error.Fix}",
         CommandParseException or CommandRuntimeException => $"{e.Message} (see sdae --help)",
+        TypeInitializationException { TypeName: "TorchSharp.torch", InnerException: NotSupportedException } =>
+            "libtorch could not be loaded (TorchSharp 0.107 needs libtorch 2.10). Fix: build with the default cpu backend, or for the " +
+            "external backend point SDAE_LIBTORCH (or LD_LIBRARY_PATH) at a libtorch 2.10 lib folder; `ldd libLibTorchSharp.so` beside sdae shows what is missing.",
         _ => null,
     };
 }
