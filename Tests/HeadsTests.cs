@@ -89,6 +89,24 @@ public class HeadsTests
         Assert.That(result.Curve, Has.Count.EqualTo(3));
     }
 
+    [Test]
+    public void HeadsOfOnePassShareOneFeatureExtraction()
+    {
+        var (train, test, folder) = Stripes();
+        using var _ = folder;
+        using var encoder = new CountingViT(Tiny, Context);
+        using var cache = new FeatureCache();
+        var context = new HeadContext(encoder, train, test, CPU, 0, NullProgressReporter.Instance, cache);
+        var knn = new KnnHead(new KnnOptions { K = 5, Batch = 50 }).Evaluate(context);
+        int afterKnn = encoder.Batches;
+        var probe = new LinearProbeHead(new LinearProbeOptions { Epochs = 2, Batch = 50 }).Evaluate(context);
+        Assert.That(afterKnn, Is.EqualTo(200 / 50 + 1));
+        Assert.That(encoder.Batches, Is.EqualTo(afterKnn), "the linear probe reuses the k-NN's features");
+        Assert.That(cache.Count, Is.EqualTo(2));
+        Assert.That(knn.Top1, Is.InRange(0.0, 1.0));
+        Assert.That(probe.Top1, Is.InRange(0.0, 1.0));
+    }
+
     static (Tensor Features, Tensor Labels) Separable(int count, Generator generator)
     {
         var labels = arange(count).remainder(4);

@@ -45,11 +45,13 @@ public class PretrainingTests
         Assert.That(Results.Read(run.ResultsPath).Single().Result.Top1, Is.EqualTo(outcome.Heads.Single().Result.Top1));
     }
 
-    [TestCase("adamw")]
-    [TestCase("flat_adamw")]
-    public void ResumingAfterAStopReproducesTheUninterruptedLossesExactly(string optimizer)
+    [TestCase("adamw", 0)]
+    [TestCase("flat_adamw", 2)]
+    public void ResumingAfterAStopReproducesTheUninterruptedLossesExactly(string optimizer, int prefetch)
     {
-        string Yaml(string output) => TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, output), epochs: 2).Replace("  log_every: 1", $"  log_every: 1\n  optimizer: {optimizer}");
+        string Yaml(string output) => TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, output), epochs: 2)
+            .Replace("  log_every: 1", $"  log_every: 1\n  optimizer: {optimizer}")
+            .Replace("  test_limit: 100", $"  test_limit: 100\n  prefetch: {prefetch}");
         var whole = Run(Yaml("whole"));
         var stopped = Run(Yaml("split"), stopAfter: 1);
         Assert.That(stopped.EpochLosses, Has.Count.EqualTo(1));

@@ -5,14 +5,18 @@ using TorchSharp;
 
 namespace SdAE.Abstractions.Heads;
 
-/// <summary>What an evaluation protocol gets: an encoder (not to be modified unless the protocol fine-tunes a copy) and the data.</summary>
+/// <summary>
+/// What an evaluation protocol gets: an encoder (not to be modified unless the protocol fine-tunes
+/// a copy), the data, and a feature cache shared with the other heads of the same pass (or null).
+/// </summary>
 public sealed record HeadContext(
     EncoderModule Encoder,
     IImageDataset Train,
     IImageDataset Test,
     torch.Device Device,
     int Seed,
-    IProgressReporter Progress);
+    IProgressReporter Progress,
+    FeatureCache? Features = null);
 
 /// <summary>An evaluation protocol's outcome: named scalars (top1 first) and an optional per-epoch curve.</summary>
 public sealed record HeadResult(

@@ -102,8 +102,10 @@ public sealed class DataOptions : IValidatableOptions
 
     public AugmentOptions Augment { get; set; } = new();
 
-    [Range(0, 64), Description("Batches prepared ahead on a background thread; 0 prepares each batch in the training loop.")]
-    public int Prefetch { get; set; } = 2;
+    [Range(-1, 64), Description("Batches prepared ahead on a background thread; 0 prepares each batch in the loop; -1: 2 on CUDA, 0 on CPU (where the thread only competes for cores).")]
+    public int Prefetch { get; set; } = -1;
+
+    public int PrefetchFor(TorchSharp.torch.Device device) => Prefetch >= 0 ? Prefetch : device.type == TorchSharp.DeviceType.CUDA ? 2 : 0;
 
     public IEnumerable<OptionError> Validate() => [];
 }

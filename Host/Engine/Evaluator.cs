@@ -17,11 +17,12 @@ public static class Evaluator
         IImageDataset train, IImageDataset test, PluginContext context)
     {
         var outcomes = new List<HeadOutcome>();
+        using var features = new FeatureCache();
         foreach (var spec in heads)
         {
             var clock = Stopwatch.StartNew();
             var head = catalog.Create<IDownstreamHead>(spec.Type, spec.Options, context);
-            var result = head.Evaluate(new HeadContext(encoderFor(spec), train, test, context.Device, context.Seed, context.Progress));
+            var result = head.Evaluate(new HeadContext(encoderFor(spec), train, test, context.Device, context.Seed, context.Progress, features));
             var settings = new Dictionary<string, string>(Settings(spec.Options)) { ["encoder"] = OptionProperties.FormatValue(spec.Encoder) };
             outcomes.Add(new HeadOutcome(spec.Label, settings, result, clock.Elapsed.TotalSeconds));
         }

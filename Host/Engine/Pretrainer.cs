@@ -78,7 +78,8 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             using var order = EpochBatches.Permutation(train.Count, experiment.Seed, epoch);
             using var lossSum = zeros(1, device: device);
             Tensor PrepareBatch(long i) => augmentation.Apply(train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom);
-            using var prefetcher = experiment.Data.Prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch, PrepareBatch, experiment.Data.Prefetch) : null;
+            int prefetch = experiment.Data.PrefetchFor(device);
+            using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch, PrepareBatch, prefetch) : null;
             model.Train(true);
             var window = Stopwatch.StartNew();
             long windowImages = 0;

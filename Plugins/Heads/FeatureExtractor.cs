@@ -1,4 +1,5 @@
 using SdAE.Abstractions.Data;
+using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using TorchSharp;
@@ -12,6 +13,12 @@ namespace SdAE.Plugins.Heads;
 /// </summary>
 public static class FeatureExtractor
 {
+    /// <summary>Features from the pass's shared cache when there is one; the cache owns them, so callers must not dispose them.</summary>
+    public static Tensor Shared(HeadContext context, IImageDataset data, FeaturePooling pooling, int batch, string task) =>
+        context.Features is { } cache
+            ? cache.GetOrAdd(context.Encoder, data, pooling, () => Extract(context.Encoder, data, pooling, batch, context.Device, context.Progress, task))
+            : Extract(context.Encoder, data, pooling, batch, context.Device, context.Progress, task);
+
     /// <summary>[N, D] float32 features on <paramref name="device"/>; the caller owns the tensor.</summary>
     public static Tensor Extract(EncoderModule encoder, IImageDataset data, FeaturePooling pooling, int batch,
         Device device, IProgressReporter progress, string task)

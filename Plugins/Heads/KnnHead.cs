@@ -55,7 +55,7 @@ public sealed class KnnHead(KnnOptions options) : IDownstreamHead
 
     Tensor Features(HeadContext context, Abstractions.Data.IImageDataset data, string task) => options.Features == FeatureSource.RawPixels
         ? data.Images(arange(data.Count, dtype: ScalarType.Int64)).flatten(1).to(context.Device)
-        : FeatureExtractor.Extract(context.Encoder, data, options.Pooling, options.Batch, context.Device, context.Progress, task);
+        : FeatureExtractor.Shared(context, data, options.Pooling, options.Batch, task);
 
     /// <summary>Predicted class [M] for each test feature row; features need not be normalised.</summary>
     public static Tensor Classify(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, int classCount, int k, double temperature, int chunk)

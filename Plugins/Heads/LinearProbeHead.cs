@@ -54,8 +54,8 @@ public sealed class LinearProbeHead(LinearProbeOptions options) : IDownstreamHea
     public HeadResult Evaluate(HeadContext context)
     {
         using var scope = NewDisposeScope();
-        var train = FeatureExtractor.Extract(context.Encoder, context.Train, options.Pooling, options.Batch, context.Device, context.Progress, "linear probe: train features");
-        var test = FeatureExtractor.Extract(context.Encoder, context.Test, options.Pooling, options.Batch, context.Device, context.Progress, "linear probe: test features");
+        var train = FeatureExtractor.Shared(context, context.Train, options.Pooling, options.Batch, "linear probe: train features");
+        var test = FeatureExtractor.Shared(context, context.Test, options.Pooling, options.Batch, "linear probe: test features");
         long trainCount = Classification.Limit(context.Train, options.TrainLimit);
         var (top1, curve) = Train(train.narrow(0, 0, trainCount), context.Train.Labels.narrow(0, 0, trainCount).to(context.Device),
             test, context.Test.Labels.to(context.Device), context.Train.ClassCount, options, context.Seed, context.Progress);
