@@ -36,12 +36,13 @@ public static class CostBenchmark
         var (device, images, context) = (inputs.Device, inputs.Images, inputs.Context);
         info($"batch {images.shape[0]} on {device.type.ToString().ToLowerInvariant()}, {steps} measured repetitions each (after 2 warm-up)");
 
+        var computeType = PrecisionSettings.Apply(experiment.Precision, device);
         var timings = new List<Timing>();
         using (var model = PretrainingModel.Build(mae.Experiment, mae.Catalog, context))
-            timings.Add(TimeSteps("MAE training step", model, mae.Experiment.Pretrain, images, steps));
+            timings.Add(TimeSteps("MAE training step", model, mae.Experiment.Pretrain, computeType, images, steps));
         using (var model = PretrainingModel.Build(experiment, sdae.Catalog, context))
         {
-            timings.Add(TimeSteps("SdAE training step", model, experiment.Pretrain, images, steps));
+            timings.Add(TimeSteps("SdAE training step", model, experiment.Pretrain, computeType, images, steps));
             var teacher = ((ITeacherProvider)model.Target).Teacher;
             using var generator = new Generator(1);
             var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(device);
@@ -63,7 +64,7 @@ public static class CostBenchmark
         return $"{{ masking: {{ type: random, ratio: {ratio} }}, target: {{ type: pixel }}, eval: [] }}";
     }
 
-    static Timing TimeSteps(string name, PretrainingModel model, PretrainOptions pretrain, Tensor images, int steps)
+    static Timing TimeSteps(string name, PretrainingModel model, PretrainOptions pretrain, ScalarType? computeType, Tensor images, int steps)
     {
         using var optimizer = Pretrainer.CreateOptimizer(model, pretrain);
         using var generator = new Generator(0);
@@ -71,11 +72,7 @@ public static class CostBenchmark
         return Time(name, steps, () =>
         {
             var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(images.device);
-            var output = model.Forward(images, plan);
-            optimizer.ZeroGrad();
-            output.Loss.Loss.backward();
-            optimizer.Step(1e-4);
-            return output.Loss.Loss;
+            return model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad).Loss.Loss;
         });
     }
 

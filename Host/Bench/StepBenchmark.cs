@@ -46,12 +46,7 @@ public static class StepBenchmark
                 using var scope = NewDisposeScope();
                 var clock = Stopwatch.StartNew();
                 var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(device);
-                StepOutput output;
-                using (MixedPrecision.Autocast(computeType)) output = model.Forward(images, plan);
-                optimizer.ZeroGrad();
-                output.Loss.Loss.backward();
-                if (pretrain.ClipGrad > 0) optimizer.ClipGradNorm(pretrain.ClipGrad);
-                optimizer.Step(1e-4);
+                var output = model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad);
                 if (device.type == DeviceType.CUDA) cuda.synchronize();
                 else output.Loss.Loss.item<float>();
                 if (i >= 3) samples.Add(clock.Elapsed.TotalMilliseconds);

@@ -83,7 +83,7 @@ public enum DatasetName
     Mnist,
 }
 
-public sealed class DataOptions : IValidatableOptions
+public sealed class DataOptions
 {
     [Description("fashion_mnist | mnist")]
     public DatasetName Dataset { get; set; } = DatasetName.FashionMnist;
@@ -106,8 +106,6 @@ public sealed class DataOptions : IValidatableOptions
     public int Prefetch { get; set; } = -1;
 
     public int PrefetchFor(TorchSharp.torch.Device device) => Prefetch >= 0 ? Prefetch : device.type == TorchSharp.DeviceType.CUDA ? 2 : 0;
-
-    public IEnumerable<OptionError> Validate() => [];
 }
 
 public sealed class AugmentOptions : IValidatableOptions
@@ -176,7 +174,7 @@ public sealed class PretrainOptions : IValidatableOptions
     }
 }
 
-public sealed class LearningRateOptions : IValidatableOptions
+public sealed class LearningRateOptions
 {
     [Range(0.0, 10.0), Description("Base lr; the actual peak is base x batch / 256.")]
     public double Base { get; set; } = 1.5e-4;
@@ -186,6 +184,4 @@ public sealed class LearningRateOptions : IValidatableOptions
 
     [Range(0.0, 10.0), Description("lr at the end of the cosine.")]
     public double Min { get; set; }
-
-    public IEnumerable<OptionError> Validate() => [];
 }

@@ -1,7 +1,6 @@
 using SdAE.Abstractions.Training;
 using System.Diagnostics;
 using SdAE.Abstractions.Masking;
-using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Config;
@@ -90,13 +89,8 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
                 using var prepared = prefetcher?.Next() ?? PrepareBatch(i);
                 var images = prepared.to(device);
                 var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).To(device);
-                StepOutput output;
-                using (MixedPrecision.Autocast(computeType)) output = model.Forward(images, plan);
                 double lr = schedule.At(step);
-                optimizer.ZeroGrad();
-                output.Loss.Loss.backward();
-                if (pretrain.ClipGrad > 0) optimizer.ClipGradNorm(pretrain.ClipGrad);
-                optimizer.Step(lr);
+                var output = model.TrainStep(images, plan, optimizer, lr, computeType, pretrain.ClipGrad);
                 step++;
                 lossSum.add_(output.Loss.Loss.detach());
                 windowImages += pretrain.Batch;

@@ -3,6 +3,7 @@ using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Abstractions.Targets;
+using SdAE.Abstractions.Training;
 using SdAE.Host.Config;
 using SdAE.Host.Plugins;
 using TorchSharp;
@@ -107,6 +108,22 @@ public sealed class PretrainingModel : IDisposable
     /// <summary>The encoder an evaluation asks for: the student, or the target's teacher.</summary>
     public EncoderModule EncoderFor(PluginSpec head) =>
         head.Encoder == EvalEncoder.Teacher ? ((ITeacherProvider)Target).Teacher : Encoder;
+
+    /// <summary>
+    /// One optimisation step on a masked batch: forward (in <paramref name="computeType"/> under
+    /// autocast when given), backward, optional gradient clipping, optimizer update at <paramref name="lr"/>.
+    /// The training loop and the benchmarks share it, so benchmarks time exactly what training runs.
+    /// </summary>
+    public StepOutput TrainStep(Tensor images, MaskPlan plan, IParameterOptimizer optimizer, double lr, ScalarType? computeType, double clipGrad)
+    {
+        StepOutput output;
+        using (MixedPrecision.Autocast(computeType)) output = Forward(images, plan);
+        optimizer.ZeroGrad();
+        output.Loss.Loss.backward();
+        if (clipGrad > 0) optimizer.ClipGradNorm(clipGrad);
+        optimizer.Step(lr);
+        return output;
+    }
 
     public void Train(bool training)
     {

@@ -1,13 +1,12 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Abstractions.Masking;
-using SdAE.Abstractions.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SdAE.Plugins.Masking;
 
-public sealed class BlockwiseMaskingOptions : IValidatableOptions
+public sealed class BlockwiseMaskingOptions
 {
     [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true), Description("Target fraction of patches masked (BEiT: 75 of 196, about 0.4).")]
     public double Ratio { get; set; } = 0.4;
@@ -23,8 +22,6 @@ public sealed class BlockwiseMaskingOptions : IValidatableOptions
 
     [Range(1, 100)]
     public int Attempts { get; set; } = 10;
-
-    public IEnumerable<OptionError> Validate() => [];
 }
 
 /// <summary>A placed block: its top-left cell and size, and how many new cells it masked.</summary>
