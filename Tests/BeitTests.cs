@@ -156,9 +156,12 @@ public class BeitTests
     public void CodebookUsageAndPerplexity()
     {
         using var scope = NewDisposeScope();
-        Assert.That(DiscreteTokenTarget.CodebookUsage(tensor(new long[] { 0, 0, 1, 3 }), 8).item<float>(), Is.EqualTo(3f / 8));
-        Assert.That(DiscreteTokenTarget.Perplexity(tensor(new long[] { 2, 2, 2 }), 8).item<float>(), Is.EqualTo(1f).Within(1e-5));
-        Assert.That(DiscreteTokenTarget.Perplexity(tensor(new long[] { 0, 1, 2, 3 }), 8).item<float>(), Is.EqualTo(4f).Within(1e-4));
+        Tensor Histogram(params long[] ids) => DiscreteTokenTarget.TokenHistogram(tensor(ids), 8);
+        Assert.That(DiscreteTokenTarget.CodebookUsage(Histogram(0, 0, 1, 3)).item<float>(), Is.EqualTo(3f / 8));
+        Assert.That(DiscreteTokenTarget.Perplexity(Histogram(2, 2, 2)).item<float>(), Is.EqualTo(1f).Within(1e-5));
+        Assert.That(DiscreteTokenTarget.Perplexity(Histogram(0, 1, 2, 3)).item<float>(), Is.EqualTo(4f).Within(1e-4));
+        var weighted = DiscreteTokenTarget.TokenHistogram(tensor(new long[] { 0, 1, 1, 5 }), 8, tensor(new float[] { 1, 0, 1, 0 }));
+        Assert.That(weighted.data<float>().ToArray(), Is.EqualTo(new float[] { 1, 1, 0, 0, 0, 0, 0, 0 }), "zero-weight tokens are not counted");
     }
 
     [Test]

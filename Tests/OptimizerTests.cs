@@ -95,3 +95,56 @@ public class FlatOptimizerTests
         Assert.That(model.weight!.grad!.abs().sum().item<float>(), Is.EqualTo(0), "zeroing the flat buffer zeroes every gradient");
     }
 }
+
+public class FlatLayoutOfTheOptimizerTests
+{
+    static nn.Module<Tensor, Tensor> Model() => nn.Sequential(nn.Linear(6, 5), nn.LayerNorm(5), nn.Linear(5, 2));
+
+    static IReadOnlyList<ParameterGroup> Groups(nn.Module model) =>
+        SdAE.Abstractions.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0.1);
+
+    static List<Tensor> Tensors(nn.Module model) => model.parameters().Select(p => (Tensor)p).ToList();
+
+    [Test]
+    public void GivenTheModelsOrderItsParametersBecomeOneSpan()
+    {
+        using var scope = NewDisposeScope();
+        var grouped = Model();
+        using var byGroup = new FlatAdamW(Groups(grouped), 0.9, 0.95);
+        Assert.That(FlatLayout.SpanOf(Tensors(grouped)), Is.Null, "by default decayed and undecayed tensors are apart");
+
+        var ordered = Model();
+        using var byModel = new FlatAdamW(Groups(ordered), 0.9, 0.95, layout: ordered.parameters());
+        Assert.That(FlatLayout.SpanOf(Tensors(ordered)), Is.Not.Null);
+    }
+
+    [Test]
+    public void ALayoutMissingAParameterIsRefused()
+    {
+        using var scope = NewDisposeScope();
+        var model = Model();
+        var e = Assert.Throws<ArgumentException>(() => new FlatAdamW(Groups(model), 0.9, 0.95, layout: model.parameters().Skip(1)));
+        Assert.That(e!.Message, Does.Contain("every parameter"));
+    }
+
+    [TestCase(false, 0.5)]
+    [TestCase(true, 0.5)]
+    [TestCase(false, 1e6)]
+    [TestCase(true, 1e6)]
+    public void ClippingScalesTheGlobalNormDownToTheLimitOnly(bool flat, double maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        var model = Model();
+        using IParameterOptimizer optimizer = flat ? new FlatAdamW(Groups(model), 0.9, 0.95) : new SdAE.Abstractions.Training.AdamW(Groups(model), 0.9, 0.95);
+        optimizer.ZeroGrad();
+        model.forward(randn(16, 6)).square().sum().backward();
+        Tensor GlobalNorm() => stack(optimizer.Parameters.Select(p => p.grad!.norm())).norm();
+        var before = GlobalNorm().item<float>();
+        Assume.That(before, Is.GreaterThan(0.5), "the gradients are large enough to be clipped at 0.5");
+
+        var returned = optimizer.ClipGradNorm(maxNorm);
+        Assert.That(returned.item<float>(), Is.EqualTo(before).Within(1e-3).Percent, "returns the norm before clipping");
+        Assert.That(GlobalNorm().item<float>(), Is.EqualTo(Math.Min(before, maxNorm)).Within(1e-3).Percent);
+    }
+}

@@ -1,5 +1,6 @@
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Plugins;
+using SdAE.Abstractions.Training;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
 using SdAE.Plugins.Backbones;
@@ -65,6 +66,29 @@ public class SdaeTests
             Assert.That(after.allclose(expected, atol: 1e-6), Is.True, name);
         }
         Assert.That(Same(target.Teacher.named_parameters().Single(p => p.name == "mask_token").parameter, teacherBefore["mask_token"]), Is.True);
+    }
+
+    [Test]
+    public void EmaOverAFlatStudentIsTheSameUpdate()
+    {
+        using var scope = NewDisposeScope();
+        var student = Student();
+        var target = new TeacherLatentTarget(new TeacherLatentOptions());
+        target.Attach(student);
+        var studentTensors = student.parameters().Select(p => (Tensor)p).ToList();
+        using (no_grad()) FlatLayout.Flatten(studentTensors);
+        Assert.That(FlatLayout.SpanOf(studentTensors), Is.Not.Null, "the student lies back to back, as the flat optimizer lays it out");
+        var teacherBefore = target.Teacher.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        var studentParameters = student.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+
+        target.Ema(0.9);
+        target.Ema(0.8);
+        foreach (var (name, after) in target.Teacher.named_parameters())
+        {
+            var expected = (teacherBefore[name] * 0.9 + studentParameters[name] * 0.1) * 0.8 + studentParameters[name] * 0.2;
+            Assert.That(after.allclose(expected, atol: 1e-6), Is.True, name);
+        }
+        Assert.That(FlatLayout.SpanOf(target.Teacher.parameters().Select(p => (Tensor)p).ToList()), Is.Not.Null, "the teacher is kept flat");
     }
 
     [Test]

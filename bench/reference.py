@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch eager reference for `sdae bench`: the same MAE / SdAE training step, built from the
 same experiment (a resolved config, as `sdae validate --resolved` prints it), timed the same way
-(median ms/step after 3 warm-up steps, synchronised). Prints one line of JSON.
+(median ms/step after 3 warm-up steps, synchronised): masking, forward, backward, clipping when the
+experiment clips, AdamW, and SdAE's EMA teacher update. Prints one line of JSON.
 
     sdae validate --resolved EXPERIMENT.yaml > /tmp/resolved.yaml
     python3 bench/reference.py /tmp/resolved.yaml --steps 20 [--batch 128] [--precision fp32|bf16]
@@ -118,9 +119,9 @@ def main():
     c = yaml.safe_load(open(args.resolved))
     args.precision = args.precision or c.get("precision", "fp32")
     device = "cuda" if c["device"] in ("auto", "cuda") and torch.cuda.is_available() else ("cpu" if c["device"] in ("auto", "cpu") else c["device"])
-    if args.precision == "tf32":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+    # as sdae's precision settings: TF32 for matrix products and convolutions only when asked for
+    torch.backends.cuda.matmul.allow_tf32 = args.precision == "tf32"
+    torch.backends.cudnn.allow_tf32 = args.precision == "tf32"
     image, channels = DATASET_SHAPE[c["data"]["dataset"]]
     image = int(c["data"]["image_size"] or 0) or image
     batch = args.batch or int(c["pretrain"]["batch"])
@@ -144,6 +145,11 @@ def main():
     ratio = float(c["masking"]["ratio"])
     visible = int(tokens * (1 - ratio))
     folds = int(c["masking"].get("folds", 1)) if target == "teacher_latent" else 1
+    clip = float(c["pretrain"].get("clip_grad") or 0)
+    momentum = [float(m) for m in c["target"].get("momentum", [0.96, 0.99])]
+    ema_every_step = teacher is not None and c["target"].get("update") == "iteration"
+    teacher_params = list(teacher.parameters()) if teacher is not None else []
+    student_params = list(encoder.parameters())
 
     def step():
         noise = torch.rand(batch, tokens, device=device)
@@ -167,7 +173,14 @@ def main():
                 loss = (1 - F.cosine_similarity(gather(prediction, ids).float(), t, dim=-1)).mean()
         optimizer.zero_grad(set_to_none=False)
         loss.backward()
+        if clip > 0:
+            torch.nn.utils.clip_grad_norm_(params, clip)
         optimizer.step()
+        if ema_every_step:  # the EMA teacher update (foreach: the fast PyTorch idiom)
+            with torch.no_grad():
+                m = momentum[1]
+                torch._foreach_mul_(teacher_params, m)
+                torch._foreach_add_(teacher_params, student_params, alpha=1 - m)
         return loss
 
     samples = []

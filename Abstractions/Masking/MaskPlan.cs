@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,15 +25,15 @@ public sealed class MaskPlan
 
     public long BatchSize => Mask.shape[0];
 
-    /// <summary>The same plan with its tensors on <paramref name="device"/> (no copy when already there).</summary>
+    /// <summary>The same plan with its tensors on <paramref name="device"/> (no copy when already there; no wait for a GPU).</summary>
     public MaskPlan To(Device device) => new()
     {
         Grid = Grid,
-        Mask = Mask.to(device),
-        VisibleIds = VisibleIds?.to(device),
-        MaskedIds = MaskedIds?.to(device),
-        RestoreIds = RestoreIds?.to(device),
-        Folds = Folds?.to(device),
+        Mask = HostToDevice.Copy(Mask, device),
+        VisibleIds = VisibleIds is null ? null : HostToDevice.Copy(VisibleIds, device),
+        MaskedIds = MaskedIds is null ? null : HostToDevice.Copy(MaskedIds, device),
+        RestoreIds = RestoreIds is null ? null : HostToDevice.Copy(RestoreIds, device),
+        Folds = Folds is null ? null : HostToDevice.Copy(Folds, device),
     };
     public bool HasIds => VisibleIds is not null && MaskedIds is not null && RestoreIds is not null;
 }

@@ -41,7 +41,16 @@ public sealed class AdamW : IParameterOptimizer
             parameter.grad?.zero_();
     }
 
-    public double ClipGradNorm(double maxNorm) => nn.utils.clip_grad_norm_(Parameters, maxNorm);
+    public Tensor ClipGradNorm(double maxNorm)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var gradients = Parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        var norm = stack(gradients.Select(g => g.norm())).norm();
+        var scale = GradientClipping.Scale(norm, maxNorm);
+        foreach (var gradient in gradients) gradient.mul_(scale);
+        return norm.MoveToOuterDisposeScope();
+    }
 
     public void Step(double lr)
     {
@@ -75,7 +84,7 @@ public sealed class AdamW : IParameterOptimizer
     {
         var all = parameters.Where(p => p.Parameter.requires_grad).ToList();
         var noDecay = all.Where(p => IsExcludedFromDecay(p.Name, p.Parameter)).ToList();
-        var decay = all.Except(noDecay).ToList();
+        var decay = all.Where(p => !IsExcludedFromDecay(p.Name, p.Parameter)).ToList();
         return [new ParameterGroup(decay, weightDecay), new ParameterGroup(noDecay, 0.0)];
     }
 

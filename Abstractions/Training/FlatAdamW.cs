@@ -22,41 +22,46 @@ public sealed class FlatAdamW : IParameterOptimizer
     readonly Tensor expAvgSq;
     readonly double beta1, beta2, epsilon;
 
-    public FlatAdamW(IReadOnlyList<ParameterGroup> groups, double beta1, double beta2, double epsilon = 1e-8)
+    /// <param name="layout">
+    /// The order of the parameters in the flat buffer; default group by group. Given in the model's
+    /// own order, a module's parameters become one contiguous span, which an EMA teacher can follow
+    /// in one operation (see <see cref="FlatLayout.SpanOf"/>).
+    /// </param>
+    public FlatAdamW(IReadOnlyList<ParameterGroup> groups, double beta1, double beta2, double epsilon = 1e-8, IEnumerable<Parameter>? layout = null)
     {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
-        var members = groups.SelectMany(g => g.Parameters.Select(p => (p.Parameter, g))).ToList();
-        if (members.Count == 0) throw new ArgumentException("no parameters to optimise");
-        var device = members[0].Parameter.device;
-        long total = members.Sum(m => m.Parameter.numel());
-        flat = zeros(total, device: device).DetachFromDisposeScope();
-        flatGrad = zeros(total, device: device).DetachFromDisposeScope();
-        var scales = new float[total];
-        var decays = new float[total];
-        long offset = 0;
+        var groupOf = new Dictionary<Parameter, ParameterGroup>(ReferenceEqualityComparer.Instance);
+        foreach (var group in groups)
+            foreach (var (_, parameter) in group.Parameters)
+                groupOf[parameter] = group;
+        if (groupOf.Count == 0) throw new ArgumentException("no parameters to optimise");
+        parameters.AddRange(layout?.Where(groupOf.ContainsKey) ?? groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)));
+        if (parameters.Count != groupOf.Count) throw new ArgumentException("the layout must list every parameter of the groups once");
+        if (parameters.Any(p => p.dtype != ScalarType.Float32))
+            throw new ArgumentException("FlatAdamW keeps fp32 master weights; parameters must be float32");
+
         using (no_grad())
+            flat = FlatLayout.Flatten(parameters).DetachFromDisposeScope();
+        var device = flat.device;
+        flatGrad = zeros_like(flat).DetachFromDisposeScope();
+        var scales = new float[flat.numel()];
+        var decays = new float[flat.numel()];
+        long offset = 0;
+        foreach (var parameter in parameters)
         {
-            foreach (var (parameter, group) in members)
-            {
-                if (parameter.dtype != ScalarType.Float32)
-                    throw new ArgumentException("FlatAdamW keeps fp32 master weights; parameters must be float32");
-                long count = parameter.numel();
-                var slice = flat.narrow(0, offset, count);
-                slice.copy_(parameter.detach().reshape(-1));
-                parameter.set_(slice.view(parameter.shape));
-                parameter.grad = flatGrad.narrow(0, offset, count).view(parameter.shape);
-                Array.Fill(scales, (float)group.LrScale, (int)offset, (int)count);
-                Array.Fill(decays, (float)(group.WeightDecay * group.LrScale), (int)offset, (int)count);
-                parameters.Add(parameter);
-                offset += count;
-            }
+            var group = groupOf[parameter];
+            long count = parameter.numel();
+            parameter.grad = flatGrad.narrow(0, offset, count).view(parameter.shape);
+            Array.Fill(scales, (float)group.LrScale, (int)offset, (int)count);
+            Array.Fill(decays, (float)(group.WeightDecay * group.LrScale), (int)offset, (int)count);
+            offset += count;
         }
         lrScale = tensor(scales).to(device).DetachFromDisposeScope();
         decay = tensor(decays).to(device).DetachFromDisposeScope();
-        expAvg = zeros(total, device: device).DetachFromDisposeScope();
-        expAvgSq = zeros(total, device: device).DetachFromDisposeScope();
+        expAvg = zeros_like(flat).DetachFromDisposeScope();
+        expAvgSq = zeros_like(flat).DetachFromDisposeScope();
     }
 
     public long StepCount { get; set; }
@@ -67,12 +72,12 @@ public sealed class FlatAdamW : IParameterOptimizer
 
     public void ZeroGrad() => flatGrad.zero_();
 
-    /// <summary>Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before.</summary>
-    public double ClipGradNorm(double maxNorm)
+    public Tensor ClipGradNorm(double maxNorm)
     {
         using var _ = no_grad();
-        double norm = flatGrad.norm().item<float>();
-        if (norm > maxNorm) flatGrad.mul_(maxNorm / (norm + 1e-6));
+        var norm = flatGrad.norm();
+        using var scale = GradientClipping.Scale(norm, maxNorm);
+        flatGrad.mul_(scale);
         return norm;
     }
 

@@ -11,6 +11,9 @@ public interface IParameterOptimizer : IDisposable
     IEnumerable<(string Name, Tensor Tensor)> State { get; }
     void ZeroGrad();
     void Step(double lr);
-    /// <summary>Scales all gradients so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>
-    double ClipGradNorm(double maxNorm);
+    /// <summary>
+    /// Scales all gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the
+    /// norm before clipping as a device tensor (reading it would wait for the device, so only logging should).
+    /// </summary>
+    Tensor ClipGradNorm(double maxNorm);
 }

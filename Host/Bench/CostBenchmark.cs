@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Training;
 using System.Diagnostics;
 using SdAE.Abstractions.Masking;
@@ -46,10 +47,15 @@ public static class CostBenchmark
             var teacher = ((ITeacherProvider)model.Target).Teacher;
             using var generator = new Generator(1);
             var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(device);
-            timings.Add(Time("teacher, K folds (batched)", steps, () => model.Target.ComputeTargets(images, plan)));
+            timings.Add(Time("teacher, K folds (batched)", steps, () =>
+            {
+                using var autocast = MixedPrecision.Autocast(computeType);
+                return model.Target.ComputeTargets(images, plan);
+            }));
             timings.Add(Time("teacher, one pass over all masked", steps, () =>
             {
                 using var _ = no_grad();
+                using var autocast = MixedPrecision.Autocast(computeType);
                 return teacher.EncodeVisible(images, plan.MaskedIds!);
             }));
         }
@@ -69,10 +75,12 @@ public static class CostBenchmark
         using var optimizer = Pretrainer.CreateOptimizer(model, pretrain);
         using var generator = new Generator(0);
         model.Train(true);
+        long step = 0;
         return Time(name, steps, () =>
         {
             var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(images.device);
-            return model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad).Loss.Loss;
+            var progress = new TrainingProgress(0, 1, ++step, steps + 2);
+            return model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad, progress).Loss.Loss;
         });
     }
 

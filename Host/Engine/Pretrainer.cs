@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Training;
 using System.Diagnostics;
 using SdAE.Abstractions.Masking;
@@ -71,12 +72,12 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         long imagesThisRun = 0;
         for (int epoch = startEpoch; epoch < pretrain.Epochs; epoch++)
         {
-            manual_seed(EpochBatches.DeriveSeed(experiment.Seed, epoch, TorchStream));
+            Seeding.SeedAll(EpochBatches.DeriveSeed(experiment.Seed, epoch, TorchStream));
             using var maskGenerator = new Generator((ulong)EpochBatches.DeriveSeed(experiment.Seed, epoch, MaskStream));
             var augmentRandom = new Random((int)(EpochBatches.DeriveSeed(experiment.Seed, epoch, AugmentStream) & int.MaxValue));
             using var order = EpochBatches.Permutation(train.Count, experiment.Seed, epoch);
             using var lossSum = zeros(1, device: device);
-            Tensor PrepareBatch(long i) => augmentation.Apply(train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom);
+            Tensor PrepareBatch(long i) => HostToDevice.Pin(augmentation.Apply(train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom), device);
             int prefetch = experiment.Data.PrefetchFor(device);
             using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch, PrepareBatch, prefetch) : null;
             model.Train(true);
@@ -87,15 +88,15 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             {
                 using var scope = NewDisposeScope();
                 using var prepared = prefetcher?.Next() ?? PrepareBatch(i);
-                var images = prepared.to(device);
+                var images = HostToDevice.Copy(prepared, device);
                 var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).To(device);
                 double lr = schedule.At(step);
-                var output = model.TrainStep(images, plan, optimizer, lr, computeType, pretrain.ClipGrad);
+                var output = model.TrainStep(images, plan, optimizer, lr, computeType, pretrain.ClipGrad,
+                    new TrainingProgress(epoch, pretrain.Epochs, step + 1, schedule.TotalSteps));
                 step++;
                 lossSum.add_(output.Loss.Loss.detach());
                 windowImages += pretrain.Batch;
                 imagesThisRun += pretrain.Batch;
-                model.Target.AfterStep(new TrainingProgress(epoch, pretrain.Epochs, step, schedule.TotalSteps));
 
                 if (step % pretrain.LogEvery == 0 || i == stepsPerEpoch - 1)
                 {
@@ -154,7 +155,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
     {
         var groups = AdamW.DecayGroups(model.TrainableParameters(), pretrain.WeightDecay);
         return pretrain.Optimizer == OptimizerKind.FlatAdamw
-            ? new FlatAdamW(groups, pretrain.Betas[0], pretrain.Betas[1])
+            ? new FlatAdamW(groups, pretrain.Betas[0], pretrain.Betas[1], layout: model.TrainableParameters().Select(p => p.Parameter))
             : new AdamW(groups, pretrain.Betas[0], pretrain.Betas[1]);
     }
 

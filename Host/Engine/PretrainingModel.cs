@@ -38,7 +38,7 @@ public sealed class PretrainingModel : IDisposable
 
     public static PretrainingModel Build(Experiment experiment, PluginCatalog catalog, PluginContext context)
     {
-        manual_seed(experiment.Seed);
+        Seeding.SeedAll(experiment.Seed);
         var encoder = Create<EncoderModule>(catalog, experiment.Backbone!, context);
         var masking = Create<IMaskingStrategy>(catalog, experiment.Masking!, context);
         var target = Create<IReconstructionTarget>(catalog, experiment.Target!, context);
@@ -111,10 +111,11 @@ public sealed class PretrainingModel : IDisposable
 
     /// <summary>
     /// One optimisation step on a masked batch: forward (in <paramref name="computeType"/> under
-    /// autocast when given), backward, optional gradient clipping, optimizer update at <paramref name="lr"/>.
+    /// autocast when given), backward, optional gradient clipping, optimizer update at <paramref name="lr"/>,
+    /// then the target's own step (an EMA teacher's update) at <paramref name="progress"/>.
     /// The training loop and the benchmarks share it, so benchmarks time exactly what training runs.
     /// </summary>
-    public StepOutput TrainStep(Tensor images, MaskPlan plan, IParameterOptimizer optimizer, double lr, ScalarType? computeType, double clipGrad)
+    public StepOutput TrainStep(Tensor images, MaskPlan plan, IParameterOptimizer optimizer, double lr, ScalarType? computeType, double clipGrad, TrainingProgress progress)
     {
         StepOutput output;
         using (MixedPrecision.Autocast(computeType)) output = Forward(images, plan);
@@ -122,6 +123,7 @@ public sealed class PretrainingModel : IDisposable
         output.Loss.Loss.backward();
         if (clipGrad > 0) optimizer.ClipGradNorm(clipGrad);
         optimizer.Step(lr);
+        Target.AfterStep(progress);
         return output;
     }
 

@@ -83,11 +83,13 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
     protected FineTuneOptions Options => options;
     protected virtual string Protocol => "finetune";
 
+    const int LossShownEvery = 10;
+
     protected virtual EncoderModule StartingEncoder(EncoderModule evaluated) => evaluated.Copy(options.DropPath);
 
     public HeadResult Evaluate(HeadContext context)
     {
-        manual_seed(context.Seed);
+        Seeding.SeedAll(context.Seed);
         using var model = new Classifier(StartingEncoder(context.Encoder), context.Train.ClassCount, options.Pooling);
         model.to(context.Device);
         var groups = LayerDecay.Groups(model.named_parameters().Select(p => (p.name, p.parameter)), model.Encoder, "encoder.", options.LayerDecay, options.WeightDecay);
@@ -103,7 +105,8 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
         {
             model.train();
             using var order = Classification.Shuffle(trainCount, context.Seed, epoch);
-            double lossSum = 0;
+            using var lossSum = zeros(1, device: context.Device); // read only when shown: reading waits for the GPU
+            string shownLoss = "";
             for (long i = 0; i < stepsPerEpoch; i++)
             {
                 using var scope = NewDisposeScope();
@@ -114,12 +117,13 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.Step(schedule.At(step++));
-                lossSum += loss.item<float>();
-                context.Progress.Report($"{Protocol}: epoch {epoch + 1}/{options.Epochs}", i + 1, stepsPerEpoch, $"loss {lossSum / (i + 1):F4}");
+                lossSum.add_(loss.detach());
+                if ((i + 1) % LossShownEvery == 0 || i + 1 == stepsPerEpoch) shownLoss = $"loss {lossSum.item<float>() / (i + 1):F4}";
+                context.Progress.Report($"{Protocol}: epoch {epoch + 1}/{options.Epochs}", i + 1, stepsPerEpoch, shownLoss);
             }
             model.eval();
             double top1 = Classification.Accuracy(context.Test, model.forward, options.Batch, context.Device);
-            curve.Add(new Dictionary<string, double> { ["epoch"] = epoch + 1, ["train_loss"] = lossSum / stepsPerEpoch, ["top1"] = top1 });
+            curve.Add(new Dictionary<string, double> { ["epoch"] = epoch + 1, ["train_loss"] = lossSum.item<float>() / stepsPerEpoch, ["top1"] = top1 });
             context.Progress.Info($"{Protocol}: epoch {epoch + 1}/{options.Epochs} test top-1 {top1:P2}");
         }
         var best = curve.MaxBy(point => point["top1"])!;

@@ -66,7 +66,7 @@ public sealed class LinearProbeHead(LinearProbeOptions options) : IDownstreamHea
     public static (double Top1, List<IReadOnlyDictionary<string, double>> Curve) Train(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, Tensor testLabels,
         int classes, LinearProbeOptions options, int seed, Abstractions.Plugins.IProgressReporter progress)
     {
-        manual_seed(seed);
+        Seeding.SeedAll(seed);
         using var classifier = nn.Sequential(nn.BatchNorm1d(trainFeatures.shape[1], affine: false), nn.Linear(trainFeatures.shape[1], classes));
         classifier.to(trainFeatures.device);
         var parameters = classifier.named_parameters().Select(p => (p.name, p.parameter)).ToList();
@@ -83,11 +83,12 @@ public sealed class LinearProbeHead(LinearProbeOptions options) : IDownstreamHea
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             classifier.train();
-            using var order = Classification.Shuffle(count, seed, epoch);
+            using var shuffled = Classification.Shuffle(count, seed, epoch);
+            using var order = shuffled.to(trainFeatures.device);
             for (long i = 0; i < stepsPerEpoch; i++)
             {
                 using var scope = NewDisposeScope();
-                var indices = order.narrow(0, i * options.Batch, Math.Min(options.Batch, count - i * options.Batch)).to(trainFeatures.device);
+                var indices = order.narrow(0, i * options.Batch, Math.Min(options.Batch, count - i * options.Batch));
                 var loss = nn.functional.cross_entropy(classifier.forward(trainFeatures[indices]), trainLabels[indices]);
                 double lr = schedule.At(step++);
                 if (adamw is not null)

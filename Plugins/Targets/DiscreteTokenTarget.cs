@@ -147,29 +147,43 @@ public sealed class DiscreteTokenTarget(DiscreteTokenOptions options, PluginCont
         return Tokenizer.Tokenize(Patches.Patchify(images, patch), project: options.Tokenizer == Targets.Tokenizer.RandomProjection);
     }
 
+    /// <summary>
+    /// Cross-entropy over the masked positions. Every position is classified and the visible ones
+    /// weigh zero: selecting the masked ones (a different number per image) would make the host wait
+    /// for the GPU to count them, every step.
+    /// </summary>
     public TargetLoss Loss(Tensor prediction, Tensor targets, MaskPlan plan)
     {
-        var logits = head!.forward(MixedPrecision.Full(prediction)[plan.Mask]);
-        var labels = targets[plan.Mask];
-        var loss = nn.functional.cross_entropy(logits, labels);
+        var logits = head!.forward(MixedPrecision.Full(prediction));
+        var weights = plan.Mask.to_type(ScalarType.Float32);
+        var maskedCount = weights.sum().clamp_min(1);
+        var perToken = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction: nn.Reduction.None).view_as(weights);
+        var loss = (perToken * weights).sum() / maskedCount;
         using var _ = no_grad();
+        var histogram = TokenHistogram(targets, options.CodebookSize, weights);
         var metrics = new Dictionary<string, Tensor>
         {
-            ["masked_accuracy"] = logits.argmax(1).eq(labels).to_type(ScalarType.Float32).mean(),
-            ["codebook_usage"] = CodebookUsage(labels, options.CodebookSize),
-            ["token_perplexity"] = Perplexity(labels, options.CodebookSize),
+            ["masked_accuracy"] = (logits.argmax(-1).eq(targets).to_type(ScalarType.Float32) * weights).sum() / maskedCount,
+            ["codebook_usage"] = CodebookUsage(histogram),
+            ["token_perplexity"] = Perplexity(histogram),
         };
         return new TargetLoss(loss, metrics);
     }
 
-    /// <summary>Fraction of the codebook that occurs among the given token ids.</summary>
-    public static Tensor CodebookUsage(Tensor ids, int codebookSize) =>
-        bincount(ids, minlength: codebookSize).gt(0).to_type(ScalarType.Float32).mean();
-
-    /// <summary>exp(entropy) of the token histogram: 1 when one code is used, K when all are used equally.</summary>
-    public static Tensor Perplexity(Tensor ids, int codebookSize)
+    /// <summary>How often each code occurs among the token ids, each counted with its weight (default 1).</summary>
+    public static Tensor TokenHistogram(Tensor ids, int codebookSize, Tensor? weights = null)
     {
-        var p = bincount(ids, minlength: codebookSize).to_type(ScalarType.Float32) / ids.numel();
+        var counts = zeros(codebookSize, device: ids.device);
+        return counts.index_add_(0, ids.flatten(), weights?.flatten() ?? ones(ids.numel(), device: ids.device), 1);
+    }
+
+    /// <summary>Fraction of the codebook that occurs in a token histogram.</summary>
+    public static Tensor CodebookUsage(Tensor histogram) => histogram.gt(0).to_type(ScalarType.Float32).mean();
+
+    /// <summary>exp(entropy) of a token histogram: 1 when one code is used, K when all are used equally.</summary>
+    public static Tensor Perplexity(Tensor histogram)
+    {
+        var p = histogram / histogram.sum().clamp_min(1e-12);
         return (-(p * p.clamp_min(1e-12).log()).sum()).exp();
     }
 

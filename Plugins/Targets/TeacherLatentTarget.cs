@@ -4,6 +4,7 @@ using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Options;
 using SdAE.Abstractions.Targets;
+using SdAE.Abstractions.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -107,14 +108,26 @@ public sealed class TeacherLatentTarget(TeacherLatentOptions options) : IReconst
         return end + 0.5 * (start - end) * (1 + Math.Cos(Math.PI * i / Math.Max(1, total)));
     }
 
-    /// <summary>teacher = m * teacher + (1 - m) * student, in place, for every encoder parameter.</summary>
+    /// <summary>
+    /// teacher = m * teacher + (1 - m) * student, in place, for every encoder parameter. The teacher's
+    /// parameters are kept back to back in one buffer; when the student's lie back to back too (the
+    /// flat optimizer lays them out so), the update is two operations for the whole encoder.
+    /// </summary>
     public void Ema(double momentum)
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         // Looked up each time: moving modules between devices replaces their parameter tensors.
         var studentParameters = student!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, t) in Teacher.named_parameters().Where(p => !IsExcludedFromEma(p.name)))
-            t.mul_(momentum).add_(studentParameters[name], alpha: 1 - momentum);
+        var pairs = Teacher.named_parameters().Where(p => !IsExcludedFromEma(p.name))
+            .Select(p => (Teacher: (Tensor)p.parameter, Student: (Tensor)studentParameters[p.name])).ToList();
+        var teacherTensors = pairs.Select(p => p.Teacher).ToList();
+        var teacherSpan = FlatLayout.SpanOf(teacherTensors) ?? FlatLayout.Flatten(teacherTensors);
+        if (FlatLayout.SpanOf(pairs.Select(p => p.Student).ToList()) is { } studentSpan)
+            teacherSpan.mul_(momentum).add_(studentSpan, alpha: 1 - momentum);
+        else
+            foreach (var (teacherTensor, studentTensor) in pairs)
+                teacherTensor.mul_(momentum).add_(studentTensor, alpha: 1 - momentum);
     }
 
     public void AfterStep(TrainingProgress progress)
