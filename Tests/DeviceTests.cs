@@ -25,4 +25,11 @@ public class DeviceTests
         Assert.That(e!.Message, Does.Contain("no CUDA device").And.Contain("libtorch_cuda.so"));
         Assert.That(e.Fix, Does.Contain("device: auto or cpu"));
     }
+
+    [Test]
+    public void GpuMemoryIsNotMeasuredWithoutAnNvidiaDriver()
+    {
+        if (File.Exists("/proc/driver/nvidia/version")) Assert.Ignore("this machine has an NVIDIA driver");
+        Assert.That(SdAE.Host.Bench.GpuMemory.UsedMiB(0), Is.Null);
+    }
 }

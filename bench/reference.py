@@ -115,8 +115,10 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch", type=int)
     parser.add_argument("--precision", choices=["fp32", "tf32", "bf16"], help="default: the experiment's")
+    parser.add_argument("--device", help="auto, cpu, cuda or cuda:N; default: the experiment's")
     args = parser.parse_args()
     c = yaml.safe_load(open(args.resolved))
+    c["device"] = args.device or c["device"]
     args.precision = args.precision or c.get("precision", "fp32")
     device = "cuda" if c["device"] in ("auto", "cuda") and torch.cuda.is_available() else ("cpu" if c["device"] in ("auto", "cpu") else c["device"])
     # as sdae's precision settings: TF32 for matrix products and convolutions only when asked for
@@ -194,8 +196,9 @@ def main():
         if i >= 3:
             samples.append((time.perf_counter() - start) * 1000)
     median = statistics.median(samples)
+    memory = {"gpu_memory_mib": round(torch.cuda.max_memory_reserved() / 2**20)} if device.startswith("cuda") else {}
     print(json.dumps({"framework": f"pytorch {torch.__version__}", "device": device, "precision": args.precision,
-                      "batch": batch, "ms_per_step": round(median, 2), "images_per_second": round(batch / median * 1000, 1)}))
+                      "batch": batch, "ms_per_step": round(median, 2), "images_per_second": round(batch / median * 1000, 1), **memory}))
 
 
 if __name__ == "__main__":

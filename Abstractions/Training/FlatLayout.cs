@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace SdAE.Abstractions.Training;
@@ -35,14 +36,14 @@ public static class FlatLayout
     /// </summary>
     public static Tensor? SpanOf(IReadOnlyList<Tensor> tensors)
     {
-        if (tensors.Count == 0 || tensors[0].dtype != ScalarType.Float32) return null;
+        if (tensors.Count == 0) return null;
         var first = tensors[0];
         var storage = StorageAddress(first);
         long start = first.storage_offset(), next = start;
         foreach (var tensor in tensors)
         {
-            if (tensor.dtype != ScalarType.Float32 || tensor.device_type != first.device_type || tensor.device_index != first.device_index
-                || !tensor.is_contiguous() || tensor.storage_offset() != next || StorageAddress(tensor) != storage)
+            // one storage has one device, so only the storage and the offsets need checking
+            if (tensor.dtype != ScalarType.Float32 || !tensor.is_contiguous() || tensor.storage_offset() != next || StorageAddress(tensor) != storage)
                 return null;
             next += tensor.numel();
         }
@@ -50,9 +51,9 @@ public static class FlatLayout
         return detached.as_strided([next - start], [1], start);
     }
 
-    static IntPtr StorageAddress(Tensor tensor)
-    {
-        using var alias = tensor.detach();
-        return alias.storage<float>().data_ptr();
-    }
+    // TorchSharp's own storage<T>() makes two tensor handles per call; this runs once per tensor per EMA step.
+    [DllImport("LibTorchSharp", EntryPoint = "THSStorage_data_ptr")]
+    static extern IntPtr StorageDataPointer(IntPtr tensor);
+
+    static IntPtr StorageAddress(Tensor tensor) => StorageDataPointer(tensor.Handle);
 }

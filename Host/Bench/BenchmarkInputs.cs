@@ -22,10 +22,10 @@ public sealed class BenchmarkInputs : IDisposable
     public PluginContext Context { get; }
     public int Batch => (int)Images.shape[0];
 
-    public static BenchmarkInputs Load(Experiment experiment, int? batchOverride, Action<string> info)
+    public static BenchmarkInputs Load(Experiment experiment, int? batchOverride, string? deviceOverride, Action<string> info)
     {
         if (experiment.Threads > 0) set_num_threads(experiment.Threads);
-        var device = DeviceSelector.Resolve(experiment.Device, info);
+        var device = DeviceSelector.Resolve(deviceOverride ?? experiment.Device, info);
         int batch = batchOverride ?? experiment.Pretrain.Batch;
         using var data = MnistDatasets.Load(new DataOptions
         {

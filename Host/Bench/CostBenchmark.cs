@@ -22,7 +22,7 @@ public sealed record Timing(string Name, double MedianMs, int Repetitions);
 /// </summary>
 public static class CostBenchmark
 {
-    public static IReadOnlyList<Timing> Run(string file, YamlMappingNode root, int steps, int? batchOverride, Action<string> info)
+    public static IReadOnlyList<Timing> Run(string file, YamlMappingNode root, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
     {
         var sdaeRoot = root;
         var maeRoot = YamlOverlay.Apply(root, YamlOverlay.Parse(MaeOverlay(root)));
@@ -33,7 +33,7 @@ public static class CostBenchmark
                 "use experiments/sdae_vit-micro_fmnist.yaml or another teacher_latent experiment.");
 
         var experiment = sdae.Experiment;
-        using var inputs = BenchmarkInputs.Load(experiment, batchOverride, info);
+        using var inputs = BenchmarkInputs.Load(experiment, batchOverride, deviceOverride, info);
         var (device, images, context) = (inputs.Device, inputs.Images, inputs.Context);
         info($"batch {images.shape[0]} on {device.type.ToString().ToLowerInvariant()}, {steps} measured repetitions each (after 2 warm-up)");
 

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace SdAE.Host.Bench;
 
 /// <summary>One optimizer's training-step measurement.</summary>
-public sealed record StepTiming(string Optimizer, double MedianMs, double ImagesPerSecond, double EstimatedTflops);
+public sealed record StepTiming(string Optimizer, double MedianMs, double ImagesPerSecond, double EstimatedTflops, double? GpuMemoryMiB);
 
 /// <summary>
 /// Times full pre-training steps (masking, forward, backward, clipping, optimizer) of an experiment
@@ -19,10 +19,10 @@ public sealed record StepTiming(string Optimizer, double MedianMs, double Images
 /// </summary>
 public static class StepBenchmark
 {
-    public static IReadOnlyList<StepTiming> Run(LoadedExperiment loaded, int steps, int? batchOverride, Action<string> info)
+    public static IReadOnlyList<StepTiming> Run(LoadedExperiment loaded, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
     {
         var experiment = loaded.Experiment;
-        using var inputs = BenchmarkInputs.Load(experiment, batchOverride, info);
+        using var inputs = BenchmarkInputs.Load(experiment, batchOverride, deviceOverride, info);
         var (device, images, context) = (inputs.Device, inputs.Images, inputs.Context);
         info($"{experiment.Name}: batch {images.shape[0]} on {device}, median of {steps} steps after 3 warm-up steps");
 
@@ -54,7 +54,8 @@ public static class StepBenchmark
             }
             samples.Sort();
             double median = samples[samples.Count / 2];
-            timings.Add(new StepTiming(OptionProperties.FormatValue(kind), median, images.shape[0] / (median / 1000), flops / (median / 1000) / 1e12));
+            double? gpuMemory = device.type == DeviceType.CUDA ? GpuMemory.UsedMiB(device.index) : null;
+            timings.Add(new StepTiming(OptionProperties.FormatValue(kind), median, images.shape[0] / (median / 1000), flops / (median / 1000) / 1e12, gpuMemory));
         }
         return timings;
     }

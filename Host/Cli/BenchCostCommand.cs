@@ -13,7 +13,7 @@ public sealed class BenchCostCommand : Command<BenchSettings>
         if (!File.Exists(settings.Experiment))
             throw new UserError($"experiment file not found: {settings.Experiment}", "check the path.");
         var root = ExperimentLoader.Parse(settings.Experiment, File.ReadAllText(settings.Experiment));
-        var timings = CostBenchmark.Run(settings.Experiment, root, settings.Steps, settings.Batch, message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"));
+        var timings = CostBenchmark.Run(settings.Experiment, root, settings.Steps, settings.Batch, settings.Device, message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"));
         var table = new Table().AddColumn("what").AddColumn(new TableColumn("median ms").RightAligned());
         foreach (var timing in timings) table.AddRow(timing.Name, $"{timing.MedianMs:F1}");
         AnsiConsole.Write(table);
