@@ -7,6 +7,7 @@ using SdAE.Plugins.Backbones;
 using SdAE.Plugins.Masking;
 using SdAE.Plugins.Targets;
 using SdAE.Tests.Support;
+using TorchSharp;
 using static TorchSharp.torch;
 using static SdAE.Tests.Support.TensorAssert;
 
@@ -89,6 +90,22 @@ public class SdaeTests
             Assert.That(after.allclose(expected, atol: 1e-6), Is.True, name);
         }
         Assert.That(FlatLayout.SpanOf(target.Teacher.parameters().Select(p => (Tensor)p).ToList()), Is.Not.Null, "the teacher is kept flat");
+    }
+
+    [Test]
+    public void EmaFollowsTheStudentAfterItsParametersWereReplaced()
+    {
+        using var scope = NewDisposeScope();
+        var student = Student();
+        var target = new TeacherLatentTarget(new TeacherLatentOptions());
+        target.Attach(student);
+        target.Ema(0.9);
+        student.to(ScalarType.Float64).to(ScalarType.Float32); // as a move between devices does, replaces every parameter tensor
+        using (no_grad()) foreach (var parameter in student.parameters()) parameter.fill_(0.5);
+
+        target.Ema(0.0);
+        foreach (var (name, teacherParameter) in target.Teacher.named_parameters().Where(p => !TeacherLatentTarget.IsExcludedFromEma(p.name)))
+            Assert.That(teacherParameter.allclose(full_like(teacherParameter, 0.5)), Is.True, name);
     }
 
     [Test]

@@ -117,17 +117,29 @@ public sealed class TeacherLatentTarget(TeacherLatentOptions options) : IReconst
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        // Looked up each time: moving modules between devices replaces their parameter tensors.
-        var studentParameters = student!.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var pairs = Teacher.named_parameters().Where(p => !IsExcludedFromEma(p.name))
-            .Select(p => (Teacher: (Tensor)p.parameter, Student: (Tensor)studentParameters[p.name])).ToList();
-        var teacherTensors = pairs.Select(p => p.Teacher).ToList();
+        var (teacherTensors, studentTensors) = EmaTensors();
         var teacherSpan = FlatLayout.SpanOf(teacherTensors) ?? FlatLayout.Flatten(teacherTensors);
-        if (FlatLayout.SpanOf(pairs.Select(p => p.Student).ToList()) is { } studentSpan)
+        if (FlatLayout.SpanOf(studentTensors) is { } studentSpan)
             teacherSpan.mul_(momentum).add_(studentSpan, alpha: 1 - momentum);
         else
-            foreach (var (teacherTensor, studentTensor) in pairs)
-                teacherTensor.mul_(momentum).add_(studentTensor, alpha: 1 - momentum);
+            for (int i = 0; i < teacherTensors.Count; i++)
+                teacherTensors[i].mul_(momentum).add_(studentTensors[i], alpha: 1 - momentum);
+    }
+
+    (List<Tensor> Teacher, List<Tensor> Student)? emaTensors;
+
+    /// <summary>
+    /// The teacher's EMA parameters and the student's of the same names, in the teacher's order.
+    /// Kept between steps (looking them up by name costs about 1 ms for a ViT); moving a module to
+    /// another device or type disposes its old parameter tensors, which is how a stale list shows.
+    /// </summary>
+    (List<Tensor> Teacher, List<Tensor> Student) EmaTensors()
+    {
+        if (emaTensors is { } cached && !cached.Teacher.Concat(cached.Student).Any(t => t.IsInvalid)) return cached;
+        var studentParameters = student!.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        var names = Teacher.named_parameters().Where(p => !IsExcludedFromEma(p.name)).ToList();
+        emaTensors = (names.Select(p => (Tensor)p.parameter).ToList(), names.Select(p => studentParameters[p.name]).ToList());
+        return emaTensors.Value;
     }
 
     public void AfterStep(TrainingProgress progress)
