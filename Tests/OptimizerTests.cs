@@ -119,12 +119,15 @@ public class FlatLayoutOfTheOptimizerTests
     }
 
     [Test]
-    public void ALayoutMissingAParameterIsRefused()
+    public void ALayoutMissingOrRepeatingAParameterIsRefused()
     {
         using var scope = NewDisposeScope();
         var model = Model();
         var e = Assert.Throws<ArgumentException>(() => new FlatAdamW(Groups(model), 0.9, 0.95, layout: model.parameters().Skip(1)));
         Assert.That(e!.Message, Does.Contain("every parameter"));
+        var first = model.parameters().First();
+        var twice = Assert.Throws<ArgumentException>(() => new FlatAdamW(Groups(model), 0.9, 0.95, layout: model.parameters().Skip(2).Prepend(first).Prepend(first)));
+        Assert.That(twice!.Message, Does.Contain("once"));
     }
 
     [TestCase(false, 0.5)]

@@ -38,7 +38,8 @@ public sealed class FlatAdamW : IParameterOptimizer
                 groupOf[parameter] = group;
         if (groupOf.Count == 0) throw new ArgumentException("no parameters to optimise");
         parameters.AddRange(layout?.Where(groupOf.ContainsKey) ?? groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)));
-        if (parameters.Count != groupOf.Count) throw new ArgumentException("the layout must list every parameter of the groups once");
+        if (parameters.Count != groupOf.Count || parameters.Distinct<object>(ReferenceEqualityComparer.Instance).Count() != parameters.Count)
+            throw new ArgumentException("the layout must list every parameter of the groups once");
         if (parameters.Any(p => p.dtype != ScalarType.Float32))
             throw new ArgumentException("FlatAdamW keeps fp32 master weights; parameters must be float32");
 
