@@ -41,4 +41,14 @@ public class FlatLayoutTests
         Assert.That(FlatLayout.SpanOf([Slice(0, 3), Slice(4, 4)]), Is.Null, "a gap between them");
         Assert.That(FlatLayout.SpanOf([buffer.view(2, 5).t()]), Is.Null, "not contiguous");
     }
+
+    [Test]
+    public void FlattenRefusesANonFloat32TensorBeforeMovingAnything()
+    {
+        using var scope = NewDisposeScope();
+        var (first, second) = (randn(3), randn(4));
+        var e = Assert.Throws<ArgumentException>(() => FlatLayout.Flatten([first, second, randn(2, dtype: ScalarType.Float64)]));
+        Assert.That(e!.Message, Does.Contain("float32"));
+        Assert.That(FlatLayout.SpanOf([first, second]), Is.Null, "the float32 tensors were not laid out back to back");
+    }
 }

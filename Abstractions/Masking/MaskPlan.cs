@@ -26,14 +26,18 @@ public sealed class MaskPlan
     public long BatchSize => Mask.shape[0];
 
     /// <summary>The same plan with its tensors on <paramref name="device"/> (no copy when already there; no wait for a GPU).</summary>
-    public MaskPlan To(Device device) => new()
+    public MaskPlan To(Device device)
     {
-        Grid = Grid,
-        Mask = HostToDevice.Copy(Mask, device),
-        VisibleIds = VisibleIds is null ? null : HostToDevice.Copy(VisibleIds, device),
-        MaskedIds = MaskedIds is null ? null : HostToDevice.Copy(MaskedIds, device),
-        RestoreIds = RestoreIds is null ? null : HostToDevice.Copy(RestoreIds, device),
-        Folds = Folds is null ? null : HostToDevice.Copy(Folds, device),
-    };
+        Tensor? Move(Tensor? tensor) => tensor is null ? null : HostToDevice.Copy(tensor, device);
+        return new()
+        {
+            Grid = Grid,
+            Mask = HostToDevice.Copy(Mask, device),
+            VisibleIds = Move(VisibleIds),
+            MaskedIds = Move(MaskedIds),
+            RestoreIds = Move(RestoreIds),
+            Folds = Move(Folds),
+        };
+    }
     public bool HasIds => VisibleIds is not null && MaskedIds is not null && RestoreIds is not null;
 }

@@ -83,9 +83,8 @@ public sealed class AdamW : IParameterOptimizer
     public static IReadOnlyList<ParameterGroup> DecayGroups(IEnumerable<(string Name, Parameter Parameter)> parameters, double weightDecay)
     {
         var all = parameters.Where(p => p.Parameter.requires_grad).ToList();
-        var noDecay = all.Where(p => IsExcludedFromDecay(p.Name, p.Parameter)).ToList();
-        var decay = all.Where(p => !IsExcludedFromDecay(p.Name, p.Parameter)).ToList();
-        return [new ParameterGroup(decay, weightDecay), new ParameterGroup(noDecay, 0.0)];
+        var excluded = all.ToLookup(p => IsExcludedFromDecay(p.Name, p.Parameter));
+        return [new ParameterGroup(excluded[false].ToList(), weightDecay), new ParameterGroup(excluded[true].ToList(), 0.0)];
     }
 
     public static bool IsExcludedFromDecay(string name, Tensor parameter) =>

@@ -40,8 +40,6 @@ public sealed class FlatAdamW : IParameterOptimizer
         parameters.AddRange(layout?.Where(groupOf.ContainsKey) ?? groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)));
         if (parameters.Count != groupOf.Count || parameters.Distinct<object>(ReferenceEqualityComparer.Instance).Count() != parameters.Count)
             throw new ArgumentException("the layout must list every parameter of the groups once");
-        if (parameters.Any(p => p.dtype != ScalarType.Float32))
-            throw new ArgumentException("FlatAdamW keeps fp32 master weights; parameters must be float32");
 
         using (no_grad())
             flat = FlatLayout.Flatten(parameters).DetachFromDisposeScope();

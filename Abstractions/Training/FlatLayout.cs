@@ -17,11 +17,12 @@ public static class FlatLayout
     public static Tensor Flatten(IReadOnlyList<Tensor> tensors)
     {
         if (tensors.Count == 0) throw new ArgumentException("nothing to lay out");
+        if (tensors.Any(t => t.dtype != ScalarType.Float32))
+            throw new ArgumentException("flat layouts hold float32 tensors only (fp32 master weights)");
         var flat = zeros(tensors.Sum(t => t.numel()), device: tensors[0].device);
         long offset = 0;
         foreach (var tensor in tensors)
         {
-            if (tensor.dtype != ScalarType.Float32) throw new ArgumentException("flat layouts hold float32 tensors only");
             using var slice = flat.narrow(0, offset, tensor.numel());
             slice.copy_(tensor.detach().reshape(-1));
             tensor.set_(slice.view(tensor.shape));

@@ -50,7 +50,7 @@ public static class StepBenchmark
                 if (device.type == DeviceType.CUDA) cuda.synchronize();
                 else output.Loss.Loss.item<float>();
                 if (i >= 3) samples.Add(clock.Elapsed.TotalMilliseconds);
-                flops = EstimateFlops(model, plan);
+                if (i == 0) flops = EstimateFlops(model, plan);
             }
             samples.Sort();
             double median = samples[samples.Count / 2];

@@ -169,12 +169,9 @@ public sealed class DiscreteTokenTarget(DiscreteTokenOptions options, PluginCont
         return new TargetLoss(loss, metrics);
     }
 
-    /// <summary>How often each code occurs among the token ids, each counted with its weight (default 1); unlike bincount, no wait for a GPU.</summary>
-    public static Tensor TokenHistogram(Tensor ids, int codebookSize, Tensor? weights = null)
-    {
-        var counts = zeros(codebookSize, device: ids.device);
-        return counts.index_add_(0, ids.flatten(), weights?.flatten() ?? ones(ids.numel(), device: ids.device), 1);
-    }
+    /// <summary>How often each code occurs among the token ids; unlike bincount, no wait for a GPU.</summary>
+    public static Tensor TokenHistogram(Tensor ids, int codebookSize) =>
+        zeros(codebookSize, device: ids.device).index_add_(0, ids.flatten(), ones(ids.numel(), device: ids.device), 1);
 
     /// <summary>Fraction of the codebook that occurs in a token histogram.</summary>
     public static Tensor CodebookUsage(Tensor histogram) => histogram.gt(0).to_type(ScalarType.Float32).mean();
