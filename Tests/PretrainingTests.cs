@@ -6,20 +6,8 @@ using SdAE.Tests.Support;
 
 namespace SdAE.Tests;
 
-public class PretrainingTests
+public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 100)
 {
-    TempFolder folder = null!;
-    string dataRoot = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        folder = new TempFolder();
-        dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), trainCount: 512, testCount: 100);
-    }
-
-    [TearDown] public void TearDown() => folder.Dispose();
-
     RunOutcome Run(string yaml, int? stopAfter = null, string file = "tiny.yaml")
     {
         using var loaded = ExperimentLoader.Load(folder.Write(file, yaml));

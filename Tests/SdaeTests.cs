@@ -177,20 +177,8 @@ public class SdaeTests
         Assert.That(target.MomentumAt(100, 100), Is.EqualTo(0.99).Within(1e-12));
     }
 
-    public class Runs
+    public class Runs() : StripeDataFixture(trainCount: 512, testCount: 100)
     {
-        TempFolder folder = null!;
-        string dataRoot = null!;
-
-        [SetUp]
-        public void SetUp()
-        {
-            folder = new TempFolder();
-            dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), trainCount: 512, testCount: 100);
-        }
-
-        [TearDown] public void TearDown() => folder.Dispose();
-
         string Yaml(string output, int epochs = 2) => TinyExperiment.Yaml(dataRoot, output, epochs, trainLimit: 512,
             eval: "{ type: knn, k: 5 }, { type: knn, k: 5, encoder: teacher }")
             .Replace("masking: { type: random, ratio: 0.75 }", "masking: { type: multi_fold, ratio: 0.75, folds: 3 }")

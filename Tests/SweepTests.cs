@@ -6,20 +6,13 @@ using SdAE.Tests.Support;
 
 namespace SdAE.Tests;
 
-public class SweepTests
+public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
 {
-    TempFolder folder = null!;
-    string dataRoot = null!;
-
     [SetUp]
-    public void SetUp()
+    public void WriteBaseExperiment()
     {
-        folder = new TempFolder();
-        dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), trainCount: 64, testCount: 20);
         folder.Write("base.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64, eval: "{ type: knn, k: 3 }"));
     }
-
-    [TearDown] public void TearDown() => folder.Dispose();
 
     const string TwoVariantsThreeSeeds = """
         sweep: cmp
