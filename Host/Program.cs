@@ -24,7 +24,7 @@ app.Configure(config =>
         .WithExample("bench", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "20");
     config.AddCommand<BenchCostCommand>("bench-cost")
         .WithDescription("SdAE's cost against MAE on the same backbone, and multi-fold against one-pass teacher cost, as ratios from one run.")
-        .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "10");
+        .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--baseline", "experiments/mae_vit-micro_fmnist.yaml", "--steps", "10");
     config.AddCommand<PluginsCommand>("plugins")
         .WithDescription("List every registered plugin by kind, with its options and defaults.")
         .WithExample("plugins");

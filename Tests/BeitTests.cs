@@ -3,6 +3,7 @@ using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
 using SdAE.Host.Data;
 using SdAE.Host.Engine;
+using SdAE.Host.Runs;
 using SdAE.Plugins.Backbones;
 using SdAE.Plugins.Masking;
 using SdAE.Plugins.Targets;
@@ -65,7 +66,7 @@ public class BeitTests
     static (DiscreteTokenTarget Target, VisionTransformer Encoder) Attached(DiscreteTokenOptions options, string? runDirectory = null)
     {
         var encoder = new VisionTransformer(new ViTOptions { Width = 32, Depth = 1, Heads = 2, Patch = 4, MaskToken = true }, new PluginContext { ImageSize = 28, Channels = 1 });
-        var target = new DiscreteTokenTarget(options, new PluginContext { ImageSize = 28, Channels = 1, RunDirectory = runDirectory });
+        var target = new DiscreteTokenTarget(options, new PluginContext { ImageSize = 28, Channels = 1, Files = runDirectory is null ? NoRunFiles.Instance : new RunFolder(runDirectory).Files });
         target.Attach(encoder);
         return (target, encoder);
     }
@@ -119,7 +120,7 @@ public class BeitTests
 
         // A second run with the same data and settings reads the shared cache instead of clustering again.
         var messages = new List<string>();
-        var reporting = new DiscreteTokenTarget(options, new PluginContext { ImageSize = 28, Channels = 1, RunDirectory = runB, Progress = new Recorder(messages) });
+        var reporting = new DiscreteTokenTarget(options, new PluginContext { ImageSize = 28, Channels = 1, Files = new RunFolder(runB).Files, Progress = new Recorder(messages) });
         reporting.Attach(new VisionTransformer(new ViTOptions { Width = 32, Depth = 1, Heads = 2, Patch = 4, MaskToken = true }, new PluginContext { ImageSize = 28, Channels = 1 }));
         reporting.Prepare(data);
         Assert.That(messages, Has.Some.Contains("reused"));
@@ -169,15 +170,14 @@ public class BeitTests
         using var folder = new TempFolder();
         var dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), 512, 50);
         var yaml = TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 3, trainLimit: 512)
-            .Replace("backbone: { type: vit, width: 32, depth: 2, heads: 2, patch: 7, drop_path: 0.1 }", "backbone: { type: vit, width: 32, depth: 2, heads: 2, patch: 4, mask_token: true, layer_scale: 0.1 }")
-            .Replace("decoder: { type: vit_decoder, width: 32, depth: 1, heads: 2 }\n", "")
-            .Replace("masking: { type: random, ratio: 0.75 }", "masking: { type: blockwise, ratio: 0.4 }")
-            .Replace("target: { type: pixel }", "target: { type: discrete_token, codebook_size: 64, projection_dim: 8 }");
+            .Overlay("""
+                { backbone: { type: vit, width: 32, depth: 2, heads: 2, patch: 4, mask_token: true, layer_scale: 0.1 }, decoder: ~,
+                  masking: { type: blockwise, ratio: 0.4 }, target: { type: discrete_token, codebook_size: 64, projection_dim: 8 } }
+                """);
         using var loaded = ExperimentLoader.Load(folder.Write("beit.yaml", yaml));
         var outcome = new Pretrainer(loaded, SilentTrainingDisplay.Instance).Run();
         Assert.That(outcome.EpochLosses[^1], Is.LessThan(outcome.EpochLosses[0]));
-        var accuracies = File.ReadAllLines(outcome.Folder.MetricsPath).Where(l => l.Contains("masked_accuracy"))
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("masked_accuracy").GetDouble()).ToList();
+        var accuracies = outcome.Folder.Metrics.Read().Where(r => r.IsStep).Select(r => r.Values["masked_accuracy"]).ToList();
         Assert.That(accuracies.TakeLast(5).Average(), Is.GreaterThan(3.0 / 64), "well above chance (1/64)");
     }
 
@@ -187,8 +187,7 @@ public class BeitTests
         using var folder = new TempFolder();
         var dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), 64, 10);
         var yaml = TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64)
-            .Replace("masking: { type: random, ratio: 0.75 }", "masking: { type: blockwise }")
-            .Replace("target: { type: pixel }", "target: { type: discrete_token }");
+            .Overlay("{ masking: { type: blockwise }, target: { type: discrete_token } }");
         using var loaded = ExperimentLoader.Load(folder.Write("beit.yaml", yaml));
         var e = Assert.Throws<UserError>(() => new Pretrainer(loaded, SilentTrainingDisplay.Instance).Run());
         Assert.That(e!.Fix, Does.Contain("mask_token: true"));

@@ -1,5 +1,6 @@
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
+using SdAE.Host.Runs;
 using TorchSharp;
 
 namespace SdAE.Tests;

@@ -1,4 +1,4 @@
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,6 +3,7 @@ using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
 using SdAE.Host.Data;
+using SdAE.Host.Engine;
 using SdAE.Plugins.Backbones;
 using SdAE.Plugins.Heads;
 using SdAE.Tests.Support;

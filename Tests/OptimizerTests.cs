@@ -1,5 +1,6 @@
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using SdAE.Host.Engine;
+using SdAE.Host.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,10 +20,10 @@ public class OptimizerTests
             reference.weight!.copy_(ours.weight!);
             reference.bias!.copy_(ours.bias!);
         }
-        var groups = SdAE.Abstractions.Training.AdamW.DecayGroups([("weight", ours.weight!), ("bias", ours.bias!)], weightDecay: 0.1);
+        var groups = SdAE.Training.AdamW.DecayGroups([("weight", ours.weight!), ("bias", ours.bias!)], weightDecay: 0.1);
         Assert.That(groups[0].Parameters.Select(p => p.Name), Is.EqualTo(new[] { "weight" }));
         Assert.That(groups[1].Parameters.Select(p => p.Name), Is.EqualTo(new[] { "bias" }), "biases are not decayed");
-        using var optimizer = new SdAE.Abstractions.Training.AdamW(groups, 0.9, 0.95);
+        using var optimizer = new SdAE.Training.AdamW(groups, 0.9, 0.95);
         var torchOptimizer = optim.AdamW([
             new TorchSharp.Modules.AdamW.ParamGroup([reference.weight!], new TorchSharp.Modules.AdamW.Options { weight_decay = 0.1 }),
             new TorchSharp.Modules.AdamW.ParamGroup([reference.bias!], new TorchSharp.Modules.AdamW.Options { weight_decay = 0.0 }),
@@ -56,14 +57,14 @@ public class FlatOptimizerTests
             foreach (var ((_, a), (_, b)) in flatModel.named_parameters().Zip(referenceModel.named_parameters()))
                 b.copy_(a);
 
-        IReadOnlyList<SdAE.Abstractions.Training.ParameterGroup> Groups(nn.Module model)
+        IReadOnlyList<SdAE.Training.ParameterGroup> Groups(nn.Module model)
         {
-            var groups = SdAE.Abstractions.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0.1);
+            var groups = SdAE.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0.1);
             // a layer-decay-like lr scale on the decayed group
             return [groups[0] with { LrScale = 0.5 }, groups[1]];
         }
-        using var flat = new SdAE.Abstractions.Training.FlatAdamW(Groups(flatModel), 0.9, 0.95);
-        using var reference = new SdAE.Abstractions.Training.AdamW(Groups(referenceModel), 0.9, 0.95);
+        using var flat = new SdAE.Training.FlatAdamW(Groups(flatModel), 0.9, 0.95);
+        using var reference = new SdAE.Training.AdamW(Groups(referenceModel), 0.9, 0.95);
         for (int step = 0; step < 6; step++)
         {
             var input = randn(16, 6);
@@ -87,7 +88,7 @@ public class FlatOptimizerTests
         using var scope = NewDisposeScope();
         var model = nn.Linear(3, 2);
         var before = model.weight!.detach().clone();
-        using var flat = new SdAE.Abstractions.Training.FlatAdamW(SdAE.Abstractions.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0), 0.9, 0.95);
+        using var flat = new SdAE.Training.FlatAdamW(SdAE.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0), 0.9, 0.95);
         Assert.That(model.weight!.allclose(before), Is.True, "values are kept");
         model.forward(ones(1, 3)).sum().backward();
         Assert.That(flat.FlatGradient.abs().sum().item<float>(), Is.GreaterThan(0), "backward writes into the flat gradient buffer");
@@ -101,7 +102,7 @@ public class FlatLayoutOfTheOptimizerTests
     static nn.Module<Tensor, Tensor> Model() => nn.Sequential(nn.Linear(6, 5), nn.LayerNorm(5), nn.Linear(5, 2));
 
     static IReadOnlyList<ParameterGroup> Groups(nn.Module model) =>
-        SdAE.Abstractions.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0.1);
+        SdAE.Training.AdamW.DecayGroups(model.named_parameters().Select(p => (p.name, p.parameter)), 0.1);
 
     static List<Tensor> Tensors(nn.Module model) => model.parameters().Select(p => (Tensor)p).ToList();
 
@@ -139,7 +140,7 @@ public class FlatLayoutOfTheOptimizerTests
         using var scope = NewDisposeScope();
         manual_seed(2);
         var model = Model();
-        using IParameterOptimizer optimizer = flat ? new FlatAdamW(Groups(model), 0.9, 0.95) : new SdAE.Abstractions.Training.AdamW(Groups(model), 0.9, 0.95);
+        using IParameterOptimizer optimizer = flat ? new FlatAdamW(Groups(model), 0.9, 0.95) : new SdAE.Training.AdamW(Groups(model), 0.9, 0.95);
         optimizer.ZeroGrad();
         model.forward(randn(16, 6)).square().sum().backward();
         Tensor GlobalNorm() => stack(optimizer.Parameters.Select(p => p.grad!.norm())).norm();

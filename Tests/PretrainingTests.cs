@@ -1,7 +1,9 @@
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using System.Text.Json;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
+using SdAE.Host.Reports;
+using SdAE.Host.Runs;
 using SdAE.Tests.Support;
 
 namespace SdAE.Tests;
@@ -11,13 +13,13 @@ public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 
     RunOutcome Run(string yaml, int? stopAfter = null, string file = "tiny.yaml")
     {
         using var loaded = ExperimentLoader.Load(folder.Write(file, yaml));
-        return new Pretrainer(loaded, SilentTrainingDisplay.Instance, stopAfter).Run();
+        var outcome = new Pretrainer(loaded, SilentTrainingDisplay.Instance, stopAfter).Run();
+        RunReports.Write(outcome, SilentTrainingDisplay.Instance);   // as `sdae run` does after training
+        return outcome;
     }
 
     static List<(long Step, double Loss)> StepLosses(RunFolder run) =>
-        File.ReadAllLines(run.MetricsPath).Select(line => JsonDocument.Parse(line).RootElement)
-            .Where(e => e.TryGetProperty("loss", out _))
-            .Select(e => (e.GetProperty("step").GetInt64(), e.GetProperty("loss").GetDouble())).ToList();
+        run.Metrics.Read().Where(r => r.IsStep).Select(r => (r.Step, r.Values["loss"])).ToList();
 
     [Test]
     public void TinyRunLossFallsAndWritesTheRunFolder()
@@ -30,7 +32,7 @@ public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 
         Assert.That(File.Exists(run.File("reconstruction.png")));
         Assert.That(StepLosses(run), Has.Count.EqualTo(2 * 512 / 32));
         Assert.That(outcome.Heads.Single().Result.Top1, Is.InRange(0.0, 1.0));
-        Assert.That(Results.Read(run.ResultsPath).Single().Result.Top1, Is.EqualTo(outcome.Heads.Single().Result.Top1));
+        Assert.That(run.ReadResults().Heads.Single().Result.Top1, Is.EqualTo(outcome.Heads.Single().Result.Top1));
     }
 
     [TestCase("adamw", 0)]
@@ -38,8 +40,7 @@ public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 
     public void ResumingAfterAStopReproducesTheUninterruptedLossesExactly(string optimizer, int prefetch)
     {
         string Yaml(string output) => TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, output), epochs: 2)
-            .Replace("  log_every: 1", $"  log_every: 1\n  optimizer: {optimizer}")
-            .Replace("  test_limit: 100", $"  test_limit: 100\n  prefetch: {prefetch}");
+            .Overlay($"{{ pretrain: {{ optimizer: {optimizer} }}, data: {{ prefetch: {prefetch} }} }}");
         var whole = Run(Yaml("whole"));
         var stopped = Run(Yaml("split"), stopAfter: 1);
         Assert.That(stopped.EpochLosses, Has.Count.EqualTo(1));
@@ -64,7 +65,7 @@ public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 
 
         using var loaded = ExperimentLoader.Load(folder.Write("check.yaml", bf16Yaml));
         using var model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, new Abstractions.Plugins.PluginContext { ImageSize = 28, Channels = 1 });
-        Checkpoint.Load(bf16.Folder.CheckpointPath, Pretrainer.CheckpointTensors(model, Pretrainer.CreateOptimizer(model, loaded.Experiment.Pretrain)));
+        Checkpoint.Load(bf16.Folder.CheckpointPath, model.CheckpointTensors(model.CreateOptimizer(loaded.Experiment.Pretrain)));
         Assert.That(model.TrainableParameters().Select(p => p.Parameter.dtype), Is.All.EqualTo(TorchSharp.torch.ScalarType.Float32));
     }
 
@@ -91,7 +92,7 @@ public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 
     {
         var output = Path.Combine(folder.Path, "runs");
         Run(TinyExperiment.Yaml(dataRoot, output, epochs: 2), stopAfter: 1);
-        var changed = TinyExperiment.Yaml(dataRoot, output, epochs: 2).Replace("ratio: 0.75", "ratio: 0.5");
+        var changed = TinyExperiment.Yaml(dataRoot, output, epochs: 2).Overlay("{ masking: { ratio: 0.5 } }");
         var e = Assert.Throws<UserError>(() => Run(changed));
         Assert.That(e!.Message, Does.Contain("different configuration"));
     }
@@ -178,6 +179,6 @@ public class CheckpointEvaluationTests
         var sameHeads = CheckpointEvaluation.Run(again, run, again.Experiment.Eval, SilentTrainingDisplay.Instance);
         Assert.That(sameHeads.Heads.Single().Result.Top1, Is.EqualTo(trained.Heads.Single().Result.Top1), "the checkpoint holds the trained encoder");
         CheckpointEvaluation.Run(again, run, HeadSpecs.FromNames(again, "linear_probe", EvalEncoder.Student), SilentTrainingDisplay.Instance);
-        Assert.That(Results.Read(run.ResultsPath).Select(h => h.Type), Is.EquivalentTo(new[] { "knn", "linear_probe" }));
+        Assert.That(run.ReadResults().Heads.Select(h => h.Label), Is.EquivalentTo(new[] { "knn", "linear_probe" }));
     }
 }

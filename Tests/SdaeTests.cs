@@ -1,8 +1,9 @@
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Plugins;
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
+using SdAE.Host.Runs;
 using SdAE.Plugins.Backbones;
 using SdAE.Plugins.Masking;
 using SdAE.Plugins.Targets;
@@ -181,8 +182,7 @@ public class SdaeTests
     {
         string Yaml(string output, int epochs = 2) => TinyExperiment.Yaml(dataRoot, output, epochs, trainLimit: 512,
             eval: "{ type: knn, k: 5 }, { type: knn, k: 5, encoder: teacher }")
-            .Replace("masking: { type: random, ratio: 0.75 }", "masking: { type: multi_fold, ratio: 0.75, folds: 3 }")
-            .Replace("target: { type: pixel }", "target: { type: teacher_latent, momentum: [0.96, 0.99] }");
+            .Overlay("{ masking: { type: multi_fold, ratio: 0.75, folds: 3 }, target: { type: teacher_latent, momentum: [0.96, 0.99] } }");
 
         RunOutcome Run(string yaml, int? stopAfter = null)
         {
@@ -195,7 +195,7 @@ public class SdaeTests
         {
             var outcome = Run(Yaml(Path.Combine(folder.Path, "runs")));
             Assert.That(outcome.EpochLosses[1], Is.LessThan(outcome.EpochLosses[0]));
-            Assert.That(outcome.Heads.Select(h => h.Type), Is.EqualTo(new[] { "knn", "knn_teacher" }));
+            Assert.That(outcome.Heads.Select(h => h.Label), Is.EqualTo(new[] { "knn", "knn_teacher" }));
         }
 
         [Test]

@@ -1,5 +1,6 @@
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
+using SdAE.Host.Runs;
 using SdAE.Host.Sweeps;
 using SdAE.Plugins.Heads;
 using SdAE.Tests.Support;
@@ -84,8 +85,10 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
             using var loaded = ExperimentLoader.Load(experimentPath);
             lock (Executed) Executed.Add(loaded.Experiment.Run);
             if (Failing.Contains(loaded.Experiment.Run)) return Task.FromResult(3);
-            var result = new Abstractions.Heads.HeadResult("knn", new Dictionary<string, double> { ["top1"] = 0.5 + loaded.Experiment.Seed / 10.0 });
-            Results.Write(RunFolder.For(loaded.Experiment).ResultsPath, loaded.Experiment, [new HeadOutcome("knn", new Dictionary<string, string>(), result, 1)], 2, 10);
+            var experiment = loaded.Experiment;
+            var result = new Abstractions.Heads.HeadResult(new Dictionary<string, double> { ["top1"] = 0.5 + experiment.Seed / 10.0 });
+            RunFolder.For(experiment).WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs, 2, 10,
+                [new HeadOutcome("knn", new Dictionary<string, string>(), result, 1)]));
             return Task.FromResult(0);
         }
     }
@@ -124,19 +127,16 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     [Test]
     public void ReportGivesMeanAndSampleStdOverSeeds()
     {
-        var rows = SweepReport.Aggregate([
-            ("mae", new Dictionary<string, double> { ["knn top1"] = 0.70 }, 10),
-            ("mae", new Dictionary<string, double> { ["knn top1"] = 0.74 }, 20),
-            ("mae", new Dictionary<string, double> { ["knn top1"] = 0.78 }, 30),
-            ("sdae", new Dictionary<string, double> { ["knn top1"] = 0.80 }, 5),
-        ]);
+        HashSet<string> accuracies = ["knn top1"];
+        RunMetrics Knn(double top1, double wall) => new(new Dictionary<string, double> { ["knn top1"] = top1 }, accuracies, wall);
+        var rows = SweepReport.Aggregate([("mae", Knn(0.70, 10)), ("mae", Knn(0.74, 20)), ("mae", Knn(0.78, 30)), ("sdae", Knn(0.80, 5))]);
         var mae = rows.Single(r => r.Group == "mae");
         Assert.That(mae.Runs, Is.EqualTo(3));
         Assert.That(mae.Metrics["knn top1"].Mean, Is.EqualTo(0.74).Within(1e-12));
         Assert.That(mae.Metrics["knn top1"].Std, Is.EqualTo(0.04).Within(1e-12));
         Assert.That(mae.WallSeconds.Mean, Is.EqualTo(20));
         Assert.That(rows.Single(r => r.Group == "sdae").Metrics["knn top1"].Std, Is.EqualTo(0));
-        var markdown = SweepReport.Markdown(rows);
+        var markdown = SweepReport.Markdown(rows, accuracies);
         Assert.That(markdown, Does.Contain("| mae | 3 | 74.00 ± 4.00 | 20 |"));
         Assert.That(SweepReport.Csv(rows), Does.Contain("mae,3,0.74,0.04,20,10"));
     }

@@ -25,7 +25,7 @@ for row in ${ROWS:-sdae_vit-b16-224_bf16 sdae_vit-b16-224_fp32 sdae_vit-tiny-32p
 done
 if [ -n "$cost_row" ]; then
   echo "=== sdae bench-cost $cost_row (SdAE vs MAE step, multi-fold vs one-pass teacher)"
-  $SDAE bench-cost "$repo_root/experiments/bench/$cost_row.yaml" "${args[@]}" || echo "=== bench-cost FAILED"
+  $SDAE bench-cost "$repo_root/experiments/bench/$cost_row.yaml" --baseline "$repo_root/experiments/bench/mae_vit-tiny-32px4_fp32.yaml" "${args[@]}" || echo "=== bench-cost FAILED"
 fi
 echo "=== summary"
 python3 - "$results" <<'PY'

@@ -16,15 +16,44 @@ public sealed record HeadContext(
     torch.Device Device,
     int Seed,
     IProgressReporter Progress,
-    FeatureCache? Features = null);
+    IFeatureCache? Features = null);
 
-/// <summary>An evaluation protocol's outcome: named scalars (top1 first) and an optional per-epoch curve.</summary>
-public sealed record HeadResult(
-    string Protocol,
-    IReadOnlyDictionary<string, double> Metrics,
-    IReadOnlyList<IReadOnlyDictionary<string, double>>? Curve = null)
+/// <summary>Frozen-encoder features computed once per evaluation pass and shared between its heads.</summary>
+public interface IFeatureCache
 {
-    public double Top1 => Metrics.TryGetValue("top1", out var v) ? v : double.NaN;
+    /// <summary>The cached features of <paramref name="data"/> under <paramref name="encoder"/>, extracted on first use. The cache owns the tensor.</summary>
+    torch.Tensor GetOrAdd(EncoderModule encoder, IImageDataset data, FeaturePooling pooling, Func<torch.Tensor> extract);
+}
+
+/// <summary>How a reported metric is read: the host formats, aggregates and plots metrics by kind, never by head name.</summary>
+public enum MetricKind
+{
+    /// <summary>A fraction in [0, 1] (top-1): shown as a percentage, averaged over seeds, charted.</summary>
+    Accuracy,
+    /// <summary>Any other scalar (a loss): averaged over seeds.</summary>
+    Scalar,
+    /// <summary>A position such as the best epoch: recorded, not averaged.</summary>
+    Index,
+}
+
+/// <summary>
+/// An evaluation protocol's outcome: named scalars, their kinds, and an optional per-epoch curve
+/// (points with an "epoch" and the same metric names). <see cref="Top1"/> is every head's headline
+/// metric; a metric without a declared kind is a <see cref="MetricKind.Scalar"/>, except top1.
+/// </summary>
+public sealed record HeadResult(
+    IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyList<IReadOnlyDictionary<string, double>>? Curve = null,
+    IReadOnlyDictionary<string, MetricKind>? Kinds = null)
+{
+    /// <summary>The name of the headline metric: top-1 accuracy on the test set.</summary>
+    public const string Top1Metric = "top1";
+
+    public double Top1 => Metrics.TryGetValue(Top1Metric, out var v) ? v : double.NaN;
+
+    public MetricKind KindOf(string metric) =>
+        Kinds is not null && Kinds.TryGetValue(metric, out var kind) ? kind
+        : metric == Top1Metric ? MetricKind.Accuracy : MetricKind.Scalar;
 }
 
 /// <summary>An evaluation protocol: k-NN, linear probe, fine-tune.</summary>

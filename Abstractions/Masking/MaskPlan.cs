@@ -1,5 +1,3 @@
-using SdAE.Abstractions.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SdAE.Abstractions.Masking;
@@ -24,20 +22,4 @@ public sealed class MaskPlan
     public Tensor? Folds { get; init; }
 
     public long BatchSize => Mask.shape[0];
-
-    /// <summary>The same plan with its tensors on <paramref name="device"/> (no copy when already there; no wait for a GPU).</summary>
-    public MaskPlan To(Device device)
-    {
-        Tensor? Move(Tensor? tensor) => tensor is null ? null : HostToDevice.Copy(tensor, device);
-        return new()
-        {
-            Grid = Grid,
-            Mask = HostToDevice.Copy(Mask, device),
-            VisibleIds = Move(VisibleIds),
-            MaskedIds = Move(MaskedIds),
-            RestoreIds = Move(RestoreIds),
-            Folds = Move(Folds),
-        };
-    }
-    public bool HasIds => VisibleIds is not null && MaskedIds is not null && RestoreIds is not null;
 }

@@ -11,8 +11,8 @@ public sealed record PluginContext
     public int ClassCount { get; init; }
     public int Seed { get; init; }
     public torch.Device Device { get; init; } = torch.CPU;
-    /// <summary>The run's folder (caches, images); null when the plugin is used outside a run.</summary>
-    public string? RunDirectory { get; init; }
+    /// <summary>Files kept with the run (caches); <see cref="NoRunFiles"/> outside a run.</summary>
+    public IRunFiles Files { get; init; } = NoRunFiles.Instance;
     /// <summary>Where a plugin reports progress and notes; never null.</summary>
     public IProgressReporter Progress { get; init; } = NullProgressReporter.Instance;
 }

@@ -1,5 +1,5 @@
 using SdAE.Abstractions.Models;
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using System.Diagnostics;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Plugins;
@@ -22,15 +22,16 @@ public sealed record Timing(string Name, double MedianMs, int Repetitions);
 /// </summary>
 public static class CostBenchmark
 {
-    public static IReadOnlyList<Timing> Run(string file, YamlMappingNode root, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
+    /// <param name="baselineRoot">An MAE experiment: only its masking and target sections are used.</param>
+    public static IReadOnlyList<Timing> Run(string file, YamlMappingNode root, YamlMappingNode baselineRoot, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
     {
         var sdaeRoot = root;
-        var maeRoot = YamlOverlay.Apply(root, YamlOverlay.Parse(MaeOverlay(root)));
+        var maeRoot = YamlOverlay.Apply(root, BaselineOverlay(baselineRoot));
         using var sdae = ExperimentLoader.Bind(file, sdaeRoot, extra => Plugins.PluginCatalog.LoadDefault(extra));
         using var mae = ExperimentLoader.Bind(file, maeRoot, extra => Plugins.PluginCatalog.LoadDefault(extra));
         if (!typeof(ITeacherProvider).IsAssignableFrom(sdae.Experiment.Target!.Factory.ImplementationType))
             throw new UserError($"{file}: the cost benchmark compares an SdAE experiment (a target with a teacher) against MAE; target '{sdae.Experiment.Target.Type}' has no teacher.",
-                "use experiments/sdae_vit-micro_fmnist.yaml or another teacher_latent experiment.");
+                "pass an experiment whose target has a teacher encoder.");
 
         var experiment = sdae.Experiment;
         using var inputs = BenchmarkInputs.Load(experiment, batchOverride, deviceOverride, info);
@@ -62,17 +63,20 @@ public static class CostBenchmark
         return timings;
     }
 
-    /// <summary>The MAE twin: same backbone, decoder and optimisation; random masking at the same ratio, pixel target.</summary>
-    static string MaeOverlay(YamlMappingNode root)
+    /// <summary>The MAE twin: same backbone, decoder and optimisation as the SdAE experiment; the baseline's masking and target; no evaluation.</summary>
+    static YamlMappingNode BaselineOverlay(YamlMappingNode baselineRoot)
     {
-        var masking = root.Children.TryGetValue(new YamlScalarNode("masking"), out var node) ? node as YamlMappingNode : null;
-        var ratio = masking is not null && masking.Children.TryGetValue(new YamlScalarNode("ratio"), out var r) ? ((YamlScalarNode)r).Value : "0.75";
-        return $"{{ masking: {{ type: random, ratio: {ratio} }}, target: {{ type: pixel }}, eval: [] }}";
+        var overlay = YamlOverlay.Parse("{ eval: [] }");
+        foreach (var section in new[] { "masking", "target" })
+            overlay.Children[new YamlScalarNode(section)] = baselineRoot.Children.TryGetValue(new YamlScalarNode(section), out var node)
+                ? node
+                : throw new UserError($"the baseline experiment has no '{section}' section.", "pass an MAE experiment file as --baseline.");
+        return overlay;
     }
 
     static Timing TimeSteps(string name, PretrainingModel model, PretrainOptions pretrain, ScalarType? computeType, Tensor images, int steps)
     {
-        using var optimizer = Pretrainer.CreateOptimizer(model, pretrain);
+        using var optimizer = model.CreateOptimizer(pretrain);
         using var generator = new Generator(0);
         model.Train(true);
         long step = 0;

@@ -1,3 +1,4 @@
+using SdAE.Training;
 using System.Diagnostics;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Targets;
@@ -36,7 +37,7 @@ public static class StepBenchmark
             {
                 Optimizer = kind, Betas = experiment.Pretrain.Betas, WeightDecay = experiment.Pretrain.WeightDecay, ClipGrad = experiment.Pretrain.ClipGrad,
             };
-            using var optimizer = Pretrainer.CreateOptimizer(model, pretrain);
+            using var optimizer = model.CreateOptimizer(pretrain);
             using var generator = new Generator(0);
             model.Train(true);
             var samples = new List<double>();

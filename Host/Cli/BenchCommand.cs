@@ -6,7 +6,7 @@ using Spectre.Console.Cli;
 
 namespace SdAE.Host.Cli;
 
-public sealed class BenchSettings : CommandSettings
+public class BenchSettings : CommandSettings
 {
     [CommandArgument(0, "<EXPERIMENT>"), Description("The experiment whose training step is measured (for bench-cost: an SdAE experiment).")]
     public string Experiment { get; init; } = "";

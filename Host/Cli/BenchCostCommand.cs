@@ -2,18 +2,18 @@ using SdAE.Host.Bench;
 using SdAE.Host.Config;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using System.ComponentModel;
 
 namespace SdAE.Host.Cli;
 
 /// <summary>`sdae bench-cost`: SdAE vs MAE step time and multi-fold vs one-pass teacher cost, as ratios from one run.</summary>
-public sealed class BenchCostCommand : Command<BenchSettings>
+public sealed class BenchCostCommand : Command<BenchCostSettings>
 {
-    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, BenchCostSettings settings, CancellationToken cancellationToken)
     {
-        if (!File.Exists(settings.Experiment))
-            throw new UserError($"experiment file not found: {settings.Experiment}", "check the path.");
-        var root = ExperimentLoader.Parse(settings.Experiment, File.ReadAllText(settings.Experiment));
-        var timings = CostBenchmark.Run(settings.Experiment, root, settings.Steps, settings.Batch, settings.Device, message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"));
+        var root = Parse(settings.Experiment);
+        var baseline = Parse(settings.Baseline);
+        var timings = CostBenchmark.Run(settings.Experiment, root, baseline, settings.Steps, settings.Batch, settings.Device, message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"));
         var table = new Table().AddColumn("what").AddColumn(new TableColumn("median ms").RightAligned());
         foreach (var timing in timings) table.AddRow(timing.Name, $"{timing.MedianMs:F1}");
         AnsiConsole.Write(table);
@@ -22,4 +22,17 @@ public sealed class BenchCostCommand : Command<BenchSettings>
         Console.WriteLine($"multi-fold teacher / one-pass teacher time: {Ms("teacher, K folds (batched)") / Ms("teacher, one pass over all masked"):F2}");
         return 0;
     }
+
+    static YamlDotNet.RepresentationModel.YamlMappingNode Parse(string file) => File.Exists(file)
+        ? ExperimentLoader.Parse(file, File.ReadAllText(file))
+        : throw new UserError($"experiment file not found: {file}", "check the path.");
+}
+
+public sealed class BenchCostSettings : BenchSettings
+{
+    [CommandOption("--baseline <MAE_EXPERIMENT>"), Description("The MAE experiment to compare with: its masking and target replace the SdAE experiment's (e.g. experiments/mae_vit-micro_fmnist.yaml).")]
+    public string Baseline { get; init; } = "";
+
+    public override ValidationResult Validate() =>
+        Baseline.Length == 0 ? ValidationResult.Error("--baseline is required: the MAE experiment to compare with, e.g. --baseline experiments/mae_vit-micro_fmnist.yaml") : base.Validate();
 }

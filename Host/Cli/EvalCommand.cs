@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
+using SdAE.Host.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -32,7 +33,12 @@ public sealed class EvalCommand : Command<EvalSettings>
         var heads = settings.Heads is null
             ? loaded.Experiment.Eval
             : HeadSpecs.FromNames(loaded, settings.Heads, Enum.Parse<EvalEncoder>(settings.Encoder, ignoreCase: true));
-        var outcome = ConsoleTrainingDisplay.Run(display => CheckpointEvaluation.Run(loaded, folder, heads, display));
+        using var outcome = ConsoleTrainingDisplay.Run(display =>
+        {
+            var evaluated = CheckpointEvaluation.Run(loaded, folder, heads, display);
+            RunReports.Write(evaluated, display);
+            return evaluated;
+        });
         ResultsTable.Print(loaded.Experiment.Name, outcome);
         return 0;
     }

@@ -70,7 +70,7 @@ public sealed class SweepCommand : Command<SweepSettings>
             var differences = resolved.Where(p => p.Key != "run" && (!baseline.TryGetValue(p.Key, out var v) || v != p.Value))
                 .Select(p => $"{p.Key}={p.Value}")
                 .Concat(baseline.Keys.Where(k => !resolved.ContainsKey(k)).Select(k => $"{k} removed"));
-            table.AddRow(Markup.Escape(run.Describe()), Markup.Escape(Engine.RunFolder.For(experiment).Path), Markup.Escape(string.Join(", ", differences)));
+            table.AddRow(Markup.Escape(run.Describe()), Markup.Escape(Runs.RunFolder.For(experiment).Path), Markup.Escape(string.Join(", ", differences)));
         }
         AnsiConsole.Write(table);
     }

@@ -1,4 +1,4 @@
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;

@@ -85,7 +85,7 @@ public static class ExperimentLoader
         {
             var experiment = new YamlBinder(file, catalog).Bind<Experiment>(root, "experiment");
             experiment.Plugins = extra.Select(p => p.Path).ToList();   // absolute, so a resolved config works from its run folder
-            CheckCombination(file, experiment);
+            CheckCombination(file, experiment, catalog);
             return new LoadedExperiment(file, experiment, catalog);
         }
         catch
@@ -107,16 +107,16 @@ public static class ExperimentLoader
     }
 
     /// <summary>Checks across sections that no single options class can see.</summary>
-    static void CheckCombination(string file, Experiment e)
+    static void CheckCombination(string file, Experiment e, PluginCatalog catalog)
     {
         var target = e.Target!;
         var decoderNeeded = UsesEncoderInputAttribute.Of(target.Factory.ImplementationType) == EncoderInput.VisibleTokens;
         if (decoderNeeded && e.Decoder is null)
             throw new ExperimentError(file, target.Line, 1, $"target '{target.Type}' predicts through a decoder, but the experiment has no 'decoder' section.",
-                "add decoder: { type: vit_decoder }");
+                $"add a decoder section, e.g. decoder: {{ type: {catalog.OfKind(PluginKind.Decoder).Select(f => f.Name).FirstOrDefault() ?? "..."} }}.");
         foreach (var head in e.Eval.Where(h => h.Encoder == EvalEncoder.Teacher && !typeof(ITeacherProvider).IsAssignableFrom(target.Factory.ImplementationType)))
             throw new ExperimentError(file, head.Line, 1, $"eval '{head.Type}' asks for the teacher encoder, but target '{target.Type}' has no teacher.",
-                "use encoder: student, or a target with a teacher (teacher_latent).");
+                $"use encoder: student, or a target with a teacher ({PluginHints.Names(catalog.TargetsWithTeacher())}).");
         foreach (var head in e.Eval.Where(h => h.Every > 0 && e.Pretrain.Epochs > 0 && h.Every > e.Pretrain.Epochs))
             throw new ExperimentError(file, head.Line, 1, $"eval '{head.Type}' runs every {head.Every} epochs but pre-training has only {e.Pretrain.Epochs}.",
                 $"set every: {e.Pretrain.Epochs} or less, or 0 for only at the end.");

@@ -8,10 +8,13 @@ namespace SdAE.Host.Config;
 /// </summary>
 public static class ResolvedConfig
 {
-    public static string ToYaml(Experiment experiment, bool includeEval = true)
+    public static string ToYaml(Experiment experiment) => new SerializerBuilder().Build().Serialize(ToTree(experiment));
+
+    /// <summary>A resolved config's YAML without its `eval` list, round-tripped so formatting does not matter.</summary>
+    public static string TrainingPart(string yaml)
     {
-        var tree = (Dictionary<string, object?>)ToTree(experiment)!;
-        if (!includeEval) tree.Remove("eval");
+        var tree = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object?>>(yaml) ?? [];
+        tree.Remove("eval");
         return new SerializerBuilder().Build().Serialize(tree);
     }
 

@@ -4,10 +4,7 @@ using System.IO.Compression;
 namespace SdAE.Host.Data;
 
 /// <summary>An IDX file (the MNIST format): its dimensions and unsigned-byte payload.</summary>
-public sealed record IdxFile(int[] Dimensions, byte[] Data)
-{
-    public long ElementCount => Dimensions.Aggregate(1L, (a, d) => a * d);
-}
+public sealed record IdxFile(int[] Dimensions, byte[] Data);
 
 public sealed class IdxFormatException(string path, string problem)
     : Exception($"{path}: {problem}")

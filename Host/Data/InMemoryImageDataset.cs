@@ -50,14 +50,6 @@ public sealed class InMemoryImageDataset : IImageDataset, IDisposable
         return batch.sub_(mean).div_(std).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The first <paramref name="count"/> images (all if 0 or more than there are).</summary>
-    public InMemoryImageDataset Take(long count)
-    {
-        if (count <= 0 || count >= Count) return this;
-        return new InMemoryImageDataset(Name, pixels.narrow(0, 0, count).clone(), Labels.narrow(0, 0, count).clone(),
-            ClassCount, Normalization.Mean, Normalization.Std, outputSize);
-    }
-
     public void Dispose()
     {
         pixels.Dispose();

@@ -1,7 +1,7 @@
 using SdAE.Abstractions.Plugins;
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using SdAE.Host.Config;
-using SdAE.Host.Reports;
+using SdAE.Host.Runs;
 
 namespace SdAE.Host.Engine;
 
@@ -12,7 +12,7 @@ public static class CheckpointEvaluation
     public static RunFolder RequireEvaluableRun(string path)
     {
         var folder = new RunFolder(path);
-        if (!File.Exists(folder.ConfigPath))
+        if (!folder.HasConfig)
             throw new UserError($"{path} is not a run folder: it has no config.resolved.yaml.", "pass a folder under runs/<experiment>/, written by sdae run.");
         if (!folder.HasCheckpoint)
             throw new UserError($"{path} has no checkpoint ({folder.CheckpointPath}).", "run the experiment first (sdae run), or let it reach its first checkpoint.");
@@ -24,12 +24,14 @@ public static class CheckpointEvaluation
         var experiment = loaded.Experiment;
         using var environment = RunEnvironment.Open(experiment, folder, display);
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
-        using var optimizer = Pretrainer.CreateOptimizer(model, experiment.Pretrain);
-        var header = Checkpoint.Load(folder.CheckpointPath, Pretrainer.CheckpointTensors(model, optimizer));
+        using var optimizer = model.CreateOptimizer(experiment.Pretrain);
+        var header = Checkpoint.Load(folder.CheckpointPath, model.CheckpointTensors(optimizer));
         display.Info($"evaluating {folder.CheckpointPath} ({header.CompletedEpochs} of {experiment.Pretrain.Epochs} epochs)");
         var outcomes = Evaluator.RunAll(heads, loaded.Catalog, model.EncoderFor, environment.Train, environment.Test, environment.Context);
-        Results.Merge(folder.ResultsPath, experiment, outcomes);
-        RunPlots.Write(folder, Results.Read(folder.ResultsPath));
+        var previous = folder.HasResults
+            ? folder.ReadResults()
+            : new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs, header.TrainSeconds, 0, []);
+        folder.WriteResults(previous.With(outcomes));
         return new RunOutcome(folder, outcomes, [], header.TrainSeconds, 0);
     }
 }

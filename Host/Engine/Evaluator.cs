@@ -4,11 +4,9 @@ using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
+using SdAE.Host.Runs;
 
 namespace SdAE.Host.Engine;
-
-/// <summary>One evaluation protocol's result, with the settings it ran with.</summary>
-public sealed record HeadOutcome(string Type, IReadOnlyDictionary<string, string> Settings, HeadResult Result, double Seconds);
 
 /// <summary>Runs the experiment's `eval:` heads on an encoder.</summary>
 public static class Evaluator

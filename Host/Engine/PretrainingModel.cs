@@ -3,11 +3,12 @@ using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Abstractions.Targets;
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using SdAE.Host.Config;
 using SdAE.Host.Plugins;
 using TorchSharp;
 using TorchSharp.Modules;
+using AdamW = SdAE.Training.AdamW;
 using static TorchSharp.torch;
 
 namespace SdAE.Host.Engine;
@@ -45,11 +46,11 @@ public sealed class PretrainingModel : IDisposable
         var input = UsesEncoderInputAttribute.Of(target.GetType());
         if (input == EncoderInput.VisibleTokens && !masking.ProducesIds)
             throw new UserError($"masking '{experiment.Masking!.Type}' masks a different number of patches per image, which target '{experiment.Target!.Type}' (visible tokens + decoder) cannot use.",
-                "use random or multi_fold masking with this target, or a mask-token target such as discrete_token.");
+                $"use a masking strategy that hides the same number of patches in every image, or a mask-token target ({PluginHints.Names(catalog.TargetsWith(EncoderInput.MaskTokens))}).");
 
         if (input == EncoderInput.MaskTokens && !encoder.HasMaskToken)
             throw new UserError($"target '{experiment.Target!.Type}' replaces masked patches with the encoder's mask token, but backbone '{experiment.Backbone!.Type}' has none.",
-                "set backbone.mask_token: true.");
+                "use a backbone with a mask token (for the in-tree vit: mask_token: true).");
         DecoderModule? decoder = null;
         target.Attach(encoder);
         if (input == EncoderInput.VisibleTokens)
@@ -139,6 +140,19 @@ public sealed class PretrainingModel : IDisposable
         Prefixed("encoder.", Encoder.named_parameters())
             .Concat(Decoder is null ? [] : Prefixed("decoder.", Decoder.named_parameters()))
             .Concat(Target.TrainableModule is { } head ? Prefixed("target.", head.named_parameters()) : []);
+
+    /// <summary>AdamW over the trainable parameters (no decay on biases, norms, tokens and position embeddings), per tensor or over one flat buffer.</summary>
+    public IParameterOptimizer CreateOptimizer(PretrainOptions pretrain)
+    {
+        var groups = AdamW.DecayGroups(TrainableParameters(), pretrain.WeightDecay);
+        return pretrain.Optimizer == OptimizerKind.FlatAdamw
+            ? new FlatAdamW(groups, pretrain.Betas[0], pretrain.Betas[1], layout: TrainableParameters().Select(p => p.Parameter))
+            : new AdamW(groups, pretrain.Betas[0], pretrain.Betas[1]);
+    }
+
+    /// <summary>What a checkpoint holds: the model's tensors and the optimizer's state.</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors(IParameterOptimizer optimizer) =>
+        StateTensors().Concat(optimizer.State.Select(s => ("optimizer." + s.Name, s.Tensor)));
 
     /// <summary>Every tensor a checkpoint holds for the model (parameters and persistent buffers, teacher included).</summary>
     public IEnumerable<(string Name, Tensor Tensor)> StateTensors()

@@ -1,6 +1,7 @@
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
 using SdAE.Host.Data;
+using SdAE.Host.Runs;
 using TorchSharp;
 
 namespace SdAE.Host.Engine;
@@ -34,7 +35,7 @@ public sealed class RunEnvironment : IDisposable
             ClassCount = train.ClassCount,
             Seed = experiment.Seed,
             Device = device,
-            RunDirectory = folder.Path,
+            Files = folder.Files,
             Progress = display,
         };
         return new RunEnvironment(device, train, test, context);

@@ -2,19 +2,20 @@ using System.Reflection;
 using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using SdAE.Abstractions.Plugins;
+using SdAE.Abstractions.Targets;
 using TorchSharp;
 
 namespace SdAE.Host.Plugins;
 
 /// <summary>
 /// The plugins available to a run: assemblies loaded with McMaster.NETCore.Plugins (sharing
-/// Abstractions, TorchSharp and DI types with the host), each registering keyed factories into
+/// Abstractions, Training, TorchSharp and DI types with the host), each registering keyed factories into
 /// one service collection.
 /// </summary>
 public sealed class PluginCatalog : IDisposable
 {
     /// <summary>Types whose assemblies a plugin must share with the host, so a plugin's Tensor is the host's Tensor.</summary>
-    static readonly Type[] SharedTypes = [typeof(IPluginModule), typeof(torch), typeof(IServiceCollection)];
+    static readonly Type[] SharedTypes = [typeof(IPluginModule), typeof(SdAE.Training.MixedPrecision), typeof(torch), typeof(IServiceCollection)];
 
     readonly List<PluginLoader> loaders;
     readonly ServiceProvider provider;
@@ -35,6 +36,14 @@ public sealed class PluginCatalog : IDisposable
     public static string DefaultFolder => Path.Combine(AppContext.BaseDirectory, "plugins");
 
     public IEnumerable<IPluginFactory> OfKind(PluginKind kind) => All.Where(f => f.Kind == kind);
+
+    /// <summary>Targets whose encoder sees <paramref name="input"/> (declared by <see cref="UsesEncoderInputAttribute"/>).</summary>
+    public IEnumerable<IPluginFactory> TargetsWith(EncoderInput input) =>
+        OfKind(PluginKind.Target).Where(f => UsesEncoderInputAttribute.Of(f.ImplementationType) == input);
+
+    /// <summary>Targets that own a teacher encoder evaluations can use.</summary>
+    public IEnumerable<IPluginFactory> TargetsWithTeacher() =>
+        OfKind(PluginKind.Target).Where(f => typeof(ITeacherProvider).IsAssignableFrom(f.ImplementationType));
 
     public IPluginFactory? Find(PluginKind kind, string name) =>
         All.FirstOrDefault(f => f.Kind == kind && f.Name == name);
@@ -106,6 +115,13 @@ public sealed class PluginCatalog : IDisposable
         provider.Dispose();
         foreach (var loader in loaders) loader.Dispose();
     }
+}
+
+/// <summary>Plugin names for messages, taken from the catalog so hints never name a plugin that is not there.</summary>
+public static class PluginHints
+{
+    public static string Names(IEnumerable<IPluginFactory> factories) =>
+        factories.Select(f => f.Name).DefaultIfEmpty("none loaded").Aggregate((a, b) => $"{a}, {b}");
 }
 
 public sealed class PluginLoadException(string message, string fix) : Exception(message)

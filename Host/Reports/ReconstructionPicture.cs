@@ -1,4 +1,5 @@
-using SdAE.Abstractions.Masking;
+using SdAE.Host.Engine;
+using SdAE.Host.Runs;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -10,13 +11,14 @@ namespace SdAE.Host.Reports;
 /// </summary>
 public static class ReconstructionPicture
 {
-    public static void Write(string path, Tensor images, MaskPlan plan, Tensor reconstruction, int patch, (float[] Mean, float[] Std) normalization)
+    public static void Write(string path, ReconstructionSample sample)
     {
+        var (images, reconstruction, patch, normalization) = (sample.Images, sample.Reconstruction, sample.Patch, sample.Normalization);
         int count = (int)images.shape[0], channels = (int)images.shape[1], side = (int)images.shape[2];
         int scale = Math.Max(1, 96 / side), cell = side * scale, gap = 2;
         var original = Denormalise(images, normalization);
         var rebuilt = Denormalise(reconstruction, normalization);
-        var mask = plan.Mask.cpu().data<bool>().ToArray();
+        var mask = sample.Mask.data<bool>().ToArray();
         int columns = side / patch;
 
         using var bitmap = new SKBitmap(3 * cell + 4 * gap, count * cell + (count + 1) * gap);
@@ -34,10 +36,7 @@ public static class ReconstructionPicture
                     Fill(bitmap, 3 * gap + 2 * cell, top, scale, y, x, Pixel(rebuilt, n, channels, side, y, x));
                 }
         }
-        var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
-            bitmap.Encode(file, SKEncodedImageFormat.Png, 100);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, stream => bitmap.Encode(stream, SKEncodedImageFormat.Png, 100));
     }
 
     static float[] Denormalise(Tensor images, (float[] Mean, float[] Std) normalization)

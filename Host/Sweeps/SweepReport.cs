@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ScottPlot;
-using SdAE.Host.Engine;
+using SdAE.Abstractions.Heads;
+using SdAE.Host.Runs;
 
 namespace SdAE.Host.Sweeps;
 
@@ -22,56 +21,60 @@ public readonly record struct Summary(double Mean, double Std, int Count)
 /// <summary>One row of the report: a variant x grid point, its metrics over seeds, and the wall time per run.</summary>
 public sealed record ReportRow(string Group, int Runs, IReadOnlyDictionary<string, Summary> Metrics, Summary WallSeconds);
 
+/// <summary>One run's final metrics as "&lt;head&gt; &lt;metric&gt;" -> value (indices such as a best epoch left out), which are accuracies, and its wall time.</summary>
+public sealed record RunMetrics(IReadOnlyDictionary<string, double> Metrics, IReadOnlySet<string> Accuracies, double WallSeconds);
+
 /// <summary>
 /// The sweep's report: report.csv and report.md (mean ± std over seeds of every metric in the runs'
 /// results.json, and wall time per run), comparison.png (final metrics) and knn_curves.png (online
-/// k-NN over epochs, averaged over seeds).
+/// evaluations over epochs, averaged over seeds).
 /// </summary>
 public static class SweepReport
 {
-    /// <summary>A run's metrics from its results.json: "&lt;head&gt; &lt;metric&gt;" -> value, and its wall time.</summary>
-    public static (IReadOnlyDictionary<string, double> Metrics, double WallSeconds) ReadRun(string resultsPath)
+    /// <summary>A run's metrics from its results.json.</summary>
+    public static RunMetrics ReadRun(RunResults results)
     {
-        var root = JsonNode.Parse(File.ReadAllText(resultsPath))!;
         var metrics = new Dictionary<string, double>();
-        double wall = root["train_seconds"]?.GetValue<double>() ?? 0;
-        foreach (var head in root["heads"]!.AsArray())
-        {
-            var type = head!["type"]!.GetValue<string>();
-            wall += head["seconds"]?.GetValue<double>() ?? 0;
-            foreach (var (name, value) in head["metrics"]!.AsObject())
-                if (name != "best_epoch") metrics[$"{type} {name}"] = value!.GetValue<double>();
-        }
-        return (metrics, wall);
+        var accuracies = new HashSet<string>();
+        foreach (var head in results.Heads)
+            foreach (var (name, value) in head.Result.Metrics)
+            {
+                var kind = head.Result.KindOf(name);
+                if (kind == MetricKind.Index) continue;
+                metrics[$"{head.Label} {name}"] = value;
+                if (kind == MetricKind.Accuracy) accuracies.Add($"{head.Label} {name}");
+            }
+        return new RunMetrics(metrics, accuracies, results.TrainSeconds + results.Heads.Sum(h => h.Seconds));
     }
 
-    public static IReadOnlyList<ReportRow> Aggregate(IEnumerable<(string Group, IReadOnlyDictionary<string, double> Metrics, double WallSeconds)> runs) =>
+    public static IReadOnlyList<ReportRow> Aggregate(IEnumerable<(string Group, RunMetrics Run)> runs) =>
         runs.GroupBy(r => r.Group).Select(group =>
         {
-            var names = group.SelectMany(r => r.Metrics.Keys).Distinct();
+            var names = group.SelectMany(r => r.Run.Metrics.Keys).Distinct();
             var metrics = names.ToDictionary(name => name,
-                name => Summary.Of(group.Where(r => r.Metrics.ContainsKey(name)).Select(r => r.Metrics[name]).ToList()));
-            return new ReportRow(group.Key, group.Count(), metrics, Summary.Of(group.Select(r => r.WallSeconds).ToList()));
+                name => Summary.Of(group.Where(r => r.Run.Metrics.ContainsKey(name)).Select(r => r.Run.Metrics[name]).ToList()));
+            return new ReportRow(group.Key, group.Count(), metrics, Summary.Of(group.Select(r => r.Run.WallSeconds).ToList()));
         }).ToList();
 
+    /// <summary>The metric columns: every head's headline top-1 first, then the rest by name.</summary>
     public static IReadOnlyList<string> MetricColumns(IReadOnlyList<ReportRow> rows) =>
-        rows.SelectMany(r => r.Metrics.Keys).Distinct().OrderBy(k => k.EndsWith("top1") ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal).ToList();
+        rows.SelectMany(r => r.Metrics.Keys).Distinct().OrderBy(k => IsHeadline(k) ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal).ToList();
 
-    static bool IsAccuracy(string metric) => metric.EndsWith("top1", StringComparison.Ordinal) || metric.EndsWith("accuracy", StringComparison.Ordinal);
+    static bool IsHeadline(string column) => column.EndsWith(" " + HeadResult.Top1Metric, StringComparison.Ordinal);
 
-    public static string Format(string metric, Summary summary) => IsAccuracy(metric)
+    public static string Format(string metric, Summary summary, bool accuracy) => accuracy
         ? string.Create(CultureInfo.InvariantCulture, $"{100 * summary.Mean:F2} ± {100 * summary.Std:F2}")
         : string.Create(CultureInfo.InvariantCulture, $"{summary.Mean:G4} ± {summary.Std:G3}");
 
-    public static string Markdown(IReadOnlyList<ReportRow> rows)
+    public static string Markdown(IReadOnlyList<ReportRow> rows, IReadOnlySet<string> accuracies)
     {
         var columns = MetricColumns(rows);
         var text = new StringBuilder();
-        text.AppendLine("| variant | runs | " + string.Join(" | ", columns.Select(c => IsAccuracy(c) ? c + " (%)" : c)) + " | wall per run (s) |");
+        text.AppendLine("| variant | runs | " + string.Join(" | ", columns.Select(c => accuracies.Contains(c) ? c + " (%)" : c)) + " | wall per run (s) |");
         text.AppendLine("|---|---:|" + string.Concat(columns.Select(_ => "---:|")) + "---:|");
         foreach (var row in rows)
             text.AppendLine($"| {row.Group} | {row.Runs} | " +
-                string.Join(" | ", columns.Select(c => row.Metrics.TryGetValue(c, out var s) ? Format(c, s) : "—")) +
+                string.Join(" | ", columns.Select(c => row.Metrics.TryGetValue(c, out var s) ? Format(c, s, accuracies.Contains(c)) : "—")) +
                 string.Create(CultureInfo.InvariantCulture, $" | {row.WallSeconds.Mean:F0} |"));
         return text.ToString();
     }
@@ -94,42 +97,39 @@ public static class SweepReport
     /// <summary>Writes the table and charts into <paramref name="folder"/>; returns the files written.</summary>
     public static IReadOnlyList<string> Write(string folder, IReadOnlyList<SweepRunResult> results, double sweepSeconds)
     {
-        var finished = results.Where(r => r.State != RunState.Failed && File.Exists(r.Folder.ResultsPath)).ToList();
-        var rows = Aggregate(finished.Select(r =>
-        {
-            var (metrics, wall) = ReadRun(r.Folder.ResultsPath);
-            return (r.Run.Group, metrics, wall);
-        }));
+        var finished = results.Where(r => r.State != RunState.Failed && r.Folder.HasResults)
+            .Select(r => (Result: r, Metrics: ReadRun(r.Folder.ReadResults()))).ToList();
+        var rows = Aggregate(finished.Select(r => (r.Result.Run.Group, r.Metrics)));
+        var accuracies = finished.SelectMany(r => r.Metrics.Accuracies).ToHashSet();
         Directory.CreateDirectory(folder);
-        var markdown = Markdown(rows) + string.Create(CultureInfo.InvariantCulture,
+        var markdown = Markdown(rows, accuracies) + string.Create(CultureInfo.InvariantCulture,
             $"\n{finished.Count} of {results.Count} runs finished; this sweep invocation took {sweepSeconds:F0} s.\n");
         var written = new List<string> { Path.Combine(folder, "report.md"), Path.Combine(folder, "report.csv") };
-        RunFolder.WriteAtomically(written[0], markdown);
-        RunFolder.WriteAtomically(written[1], Csv(rows));
+        AtomicFile.WriteAllText(written[0], markdown);
+        AtomicFile.WriteAllText(written[1], Csv(rows));
         if (rows.Count > 0)
         {
             written.Add(Path.Combine(folder, "comparison.png"));
-            ComparisonChart(rows).SavePng(written[^1], 1000, 560);
-            var curves = KnnCurves(finished);
-            if (curves is not null)
+            AtomicFile.Write(written[^1], temporary => ComparisonChart(rows, accuracies).SavePng(temporary, 1000, 560));
+            if (OnlineCurves(finished.Select(r => r.Result).ToList()) is { } curves)
             {
-                written.Add(Path.Combine(folder, "knn_curves.png"));
-                curves.SavePng(written[^1], 900, 520);
+                written.Add(Path.Combine(folder, "online_curves.png"));
+                AtomicFile.Write(written[^1], temporary => curves.SavePng(temporary, 900, 520));
             }
         }
         return written;
     }
 
-    static Plot ComparisonChart(IReadOnlyList<ReportRow> rows)
+    static Plot ComparisonChart(IReadOnlyList<ReportRow> rows, IReadOnlySet<string> accuracies)
     {
-        var metrics = MetricColumns(rows).Where(m => m.EndsWith(" top1", StringComparison.Ordinal)).ToList();
+        var metrics = MetricColumns(rows).Where(m => IsHeadline(m) && accuracies.Contains(m)).ToList();
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var ticks = new List<Tick>();
         for (int m = 0; m < metrics.Count; m++)
         {
             double groupStart = m * (rows.Count + 1);
-            ticks.Add(new Tick(groupStart + (rows.Count - 1) / 2.0, metrics[m].Replace(" top1", "")));
+            ticks.Add(new Tick(groupStart + (rows.Count - 1) / 2.0, metrics[m][..^(HeadResult.Top1Metric.Length + 1)]));
             for (int r = 0; r < rows.Count; r++)
             {
                 if (!rows[r].Metrics.TryGetValue(metrics[m], out var summary)) continue;
@@ -152,42 +152,39 @@ public static class SweepReport
         return plot;
     }
 
-    static Plot? KnnCurves(IReadOnlyList<SweepRunResult> runs)
+    /// <summary>Each head evaluated during pre-training: its top-1 per epoch (ending at its final value), one line per variant and head, mean over seeds.</summary>
+    static Plot? OnlineCurves(IReadOnlyList<SweepRunResult> runs)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         int series = 0;
         foreach (var group in runs.GroupBy(r => r.Run.Group))
         {
-            var byEpoch = new SortedDictionary<double, List<double>>();
+            var byHead = new SortedDictionary<string, SortedDictionary<double, List<double>>>(StringComparer.Ordinal);
             foreach (var run in group)
             {
-                if (!File.Exists(run.Folder.MetricsPath)) continue;
-                var points = new List<(double Epoch, double Top1)>();
-                foreach (var line in File.ReadLines(run.Folder.MetricsPath).Where(l => l.Contains("\"knn_top1\"")))
+                var results = run.Folder.ReadResults();
+                foreach (var (label, points) in MetricsLog.EvaluationSeries(run.Folder.Metrics.Read(), HeadResult.Top1Metric))
                 {
-                    using var document = JsonDocument.Parse(line);
-                    points.Add((document.RootElement.GetProperty("epoch").GetDouble(), document.RootElement.GetProperty("knn_top1").GetDouble()));
-                }
-                // the final k-NN is in results.json, at the last epoch
-                var results = JsonNode.Parse(File.ReadAllText(run.Folder.ResultsPath))!;
-                var finalKnn = results["heads"]!.AsArray().FirstOrDefault(h => h!["type"]!.GetValue<string>() == "knn");
-                if (finalKnn is not null && points.Count > 0)
-                    points.Add((results["epochs"]!.GetValue<int>(), finalKnn["metrics"]!["top1"]!.GetValue<double>()));
-                foreach (var (epoch, top1) in points)
-                {
-                    if (!byEpoch.TryGetValue(epoch, out var values)) byEpoch[epoch] = values = [];
-                    values.Add(100 * top1);
+                    if (results.Heads.FirstOrDefault(h => h.Label == label) is { } final) points.Add((results.Epochs, final.Result.Top1));
+                    if (!byHead.TryGetValue(label, out var byEpoch)) byHead[label] = byEpoch = [];
+                    foreach (var (epoch, top1) in points)
+                    {
+                        if (!byEpoch.TryGetValue(epoch, out var values)) byEpoch[epoch] = values = [];
+                        values.Add(100 * top1);
+                    }
                 }
             }
-            if (byEpoch.Count == 0) continue;
-            var line2 = plot.Add.Scatter(byEpoch.Keys.ToArray(), byEpoch.Values.Select(v => v.Average()).ToArray(), palette.GetColor(series++));
-            line2.LegendText = group.Key;
+            foreach (var (label, byEpoch) in byHead)
+            {
+                var line = plot.Add.Scatter(byEpoch.Keys.ToArray(), byEpoch.Values.Select(v => v.Average()).ToArray(), palette.GetColor(series++));
+                line.LegendText = $"{group.Key}: {label}";
+            }
         }
         if (series == 0) return null;
-        plot.Title("Online k-NN top-1 during pre-training (mean over seeds)");
+        plot.Title("Online evaluation top-1 during pre-training (mean over seeds)");
         plot.XLabel("epoch");
-        plot.YLabel("k-NN top-1 (%)");
+        plot.YLabel("top-1 (%)");
         plot.ShowLegend();
         return plot;
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using SdAE.Host.Config;
-using SdAE.Host.Engine;
+using SdAE.Host.Runs;
 
 namespace SdAE.Host.Sweeps;
 
@@ -30,7 +30,7 @@ public static class SweepRunner
                 var (run, experiment) = runs[index];
                 var folder = RunFolder.For(experiment);
                 SweepRunResult result;
-                if (File.Exists(folder.ResultsPath))
+                if (folder.HasResults)
                 {
                     result = new SweepRunResult(run, folder, RunState.AlreadyDone, 0, 0);
                 }
@@ -38,10 +38,10 @@ public static class SweepRunner
                 {
                     Directory.CreateDirectory(folder.Path);
                     var spec = folder.File("experiment.yaml");
-                    RunFolder.WriteAtomically(spec, YamlOverlay.ToText(run.Experiment));
+                    AtomicFile.WriteAllText(spec, YamlOverlay.ToText(run.Experiment));
                     var clock = Stopwatch.StartNew();
                     int exitCode = await executor.ExecuteAsync(spec, folder.File("run.log"), token);
-                    bool succeeded = exitCode == 0 && File.Exists(folder.ResultsPath);
+                    bool succeeded = exitCode == 0 && folder.HasResults;
                     result = new SweepRunResult(run, folder, succeeded ? RunState.Succeeded : RunState.Failed, exitCode, clock.Elapsed.TotalSeconds);
                 }
                 results[index] = result;

@@ -2,12 +2,12 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-using AdamW = SdAE.Abstractions.Training.AdamW;
+using AdamW = SdAE.Training.AdamW;
 
 namespace SdAE.Plugins.Heads;
 
@@ -127,12 +127,12 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
             context.Progress.Info($"{Protocol}: epoch {epoch + 1}/{options.Epochs} test top-1 {top1:P2}");
         }
         var best = curve.MaxBy(point => point["top1"])!;
-        return new HeadResult(Protocol, new Dictionary<string, double>
+        return new HeadResult(new Dictionary<string, double>
         {
             ["top1"] = curve[^1]["top1"],
             ["best_top1"] = best["top1"],
             ["best_epoch"] = best["epoch"],
-        }, curve);
+        }, curve, new Dictionary<string, MetricKind> { ["best_top1"] = MetricKind.Accuracy, ["best_epoch"] = MetricKind.Index });
     }
 }
 

@@ -50,7 +50,7 @@ public sealed class KnnHead(KnnOptions options) : IDownstreamHead
         var predictions = Classify(trainFeatures, context.Train.Labels.to(context.Device), testFeatures,
             context.Train.ClassCount, options.K, options.Temperature, options.Chunk);
         double top1 = predictions.eq(context.Test.Labels.to(context.Device)).to_type(ScalarType.Float64).mean().item<double>();
-        return new HeadResult("knn", new Dictionary<string, double> { ["top1"] = top1 });
+        return new HeadResult(new Dictionary<string, double> { ["top1"] = top1 });
     }
 
     Tensor Features(HeadContext context, Abstractions.Data.IImageDataset data, string task) => options.Features == FeatureSource.RawPixels

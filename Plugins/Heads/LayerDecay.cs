@@ -1,8 +1,8 @@
 using SdAE.Abstractions.Models;
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using TorchSharp.Modules;
 
-using AdamW = SdAE.Abstractions.Training.AdamW;
+using AdamW = SdAE.Training.AdamW;
 
 namespace SdAE.Plugins.Heads;
 

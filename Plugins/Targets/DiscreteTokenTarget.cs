@@ -1,3 +1,4 @@
+using SdAE.Training;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
@@ -85,8 +86,8 @@ public sealed class DiscreteTokenTarget(DiscreteTokenOptions options, PluginCont
     public void Prepare(IImageDataset train)
     {
         if (options.Tokenizer != Targets.Tokenizer.Kmeans) return;
-        var key = CacheKey(train);
-        var cached = CachePaths(key).FirstOrDefault(File.Exists);
+        var cacheName = $"kmeans-{CacheKey(train)}.codebook";
+        var cached = context.Files.Find(cacheName);
         using var _ = no_grad();
         if (cached is not null)
         {
@@ -104,8 +105,11 @@ public sealed class DiscreteTokenTarget(DiscreteTokenOptions options, PluginCont
             context.Progress.Info($"k-means objective (mean squared distance) {KMeans.Objective(points.narrow(0, 0, Math.Min(50000, points.shape[0])), centroids):F4}");
             Tokenizer.Codebook.copy_(centroids);
         }
-        foreach (var path in CachePaths(key).Where(p => !File.Exists(p)))
-            WriteAtomically(path, Tokenizer.Codebook);
+        context.Files.Write(cacheName, stream =>
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            Tokenizer.Codebook.Save(writer);
+        });
     }
 
     Tensor TrainingPatches(IImageDataset train)
@@ -120,24 +124,6 @@ public sealed class DiscreteTokenTarget(DiscreteTokenOptions options, PluginCont
     {
         var text = $"{train.Name}|{train.Count}|{train.ImageSize}|{train.Channels}|{patch}|{options.CodebookSize}|{options.Seed}|{options.KmeansImages}|{options.KmeansIterations}|{options.KmeansBatch}";
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
-    }
-
-    /// <summary>The run folder's copy, then a cache shared by the runs under the same output folder.</summary>
-    IEnumerable<string> CachePaths(string key)
-    {
-        if (context.RunDirectory is null) yield break;
-        var name = $"kmeans-{key}.codebook";
-        yield return Path.Combine(context.RunDirectory, name);
-        yield return Path.GetFullPath(Path.Combine(context.RunDirectory, "..", "..", ".cache", name));
-    }
-
-    static void WriteAtomically(string path, Tensor tensor)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        using (var writer = new BinaryWriter(File.Create(temporary)))
-            tensor.Save(writer);
-        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Token ids [B, L] of the images' patches.</summary>

@@ -1,3 +1,4 @@
+using SdAE.Training;
 using System.ComponentModel;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;

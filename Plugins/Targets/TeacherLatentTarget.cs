@@ -4,7 +4,7 @@ using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Options;
 using SdAE.Abstractions.Targets;
-using SdAE.Abstractions.Training;
+using SdAE.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace SdAE.Abstractions.Training;
+namespace SdAE.Training;
 
 /// <summary>Global-norm gradient clipping computed on the device, without reading the norm back to the host.</summary>
 public static class GradientClipping

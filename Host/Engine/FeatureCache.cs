@@ -1,15 +1,16 @@
 using SdAE.Abstractions.Data;
+using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
 using static TorchSharp.torch;
 
-namespace SdAE.Abstractions.Heads;
+namespace SdAE.Host.Engine;
 
 /// <summary>
 /// Frozen-encoder features shared by the heads of one evaluation pass (k-NN and linear probe
 /// need the same ones), keyed by encoder, dataset and pooling. The evaluator owns and disposes it;
 /// it must not outlive the encoder weights it was filled from.
 /// </summary>
-public sealed class FeatureCache : IDisposable
+public sealed class FeatureCache : IFeatureCache, IDisposable
 {
     readonly Dictionary<(EncoderModule, IImageDataset, FeaturePooling), Tensor> features = new();
 

@@ -4,7 +4,7 @@ using SdAE.Host.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SdAE.Host.Engine;
+namespace SdAE.Host.Runs;
 
 /// <summary>Where a run stands when a checkpoint is written.</summary>
 public sealed record CheckpointHeader(int CompletedEpochs, long Step, long OptimizerSteps, string Experiment, double TrainSeconds);
@@ -18,31 +18,17 @@ public static class Checkpoint
 {
     const string Magic = "SDAE-CKPT-1";
 
-    public static void Save(string path, CheckpointHeader header, IEnumerable<(string Name, Tensor Tensor)> tensors)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+    public static void Save(string path, CheckpointHeader header, IEnumerable<(string Name, Tensor Tensor)> tensors) =>
+        AtomicFile.Write(path, stream =>
         {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             var items = tensors.ToList();
             writer.Write(Magic);
             writer.Write(JsonSerializer.Serialize(header));
             writer.Write(items.Count);
             foreach (var (name, _) in items) writer.Write(name);
             foreach (var (_, tensor) in items) tensor.Save(writer);
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    /// <summary>Reads the header only.</summary>
-    public static CheckpointHeader ReadHeader(string path)
-    {
-        using var reader = Open(path);
-        return ReadHeader(reader, path);
-    }
+        }, flushToDisk: true);
 
     /// <summary>Loads every tensor into <paramref name="into"/> in place; the key sets must match exactly.</summary>
     public static CheckpointHeader Load(string path, IEnumerable<(string Name, Tensor Tensor)> into)

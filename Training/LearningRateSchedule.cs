@@ -1,4 +1,4 @@
-namespace SdAE.Abstractions.Training;
+namespace SdAE.Training;
 
 /// <summary>Linear warm-up from 0 to <see cref="Peak"/>, then half-cosine down to <see cref="Min"/>, per iteration.</summary>
 public sealed record LearningRateSchedule(double Peak, double Min, long WarmupSteps, long TotalSteps)

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace SdAE.Abstractions.Training;
+namespace SdAE.Training;
 
 /// <summary>
 /// Tensors laid out back to back in one buffer, so that an update of a whole model (AdamW, an EMA

@@ -1,7 +1,8 @@
+using SdAE.Abstractions.Masking;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SdAE.Abstractions.Data;
+namespace SdAE.Training;
 
 /// <summary>
 /// Copies host tensors to the device without stopping the host. A plain copy from ordinary
@@ -21,5 +22,23 @@ public static class HostToDevice
         if (device.type != DeviceType.CUDA || tensor.device_type != DeviceType.CPU) return tensor.to(device);
         using var pinned = tensor.pin_memory(); // a no-op for a tensor already pinned
         return pinned.to(device, non_blocking: true);
+    }
+}
+
+public static class MaskPlanTransfer
+{
+    /// <summary>The same plan with its tensors on <paramref name="device"/> (no copy when already there; no wait for a GPU).</summary>
+    public static MaskPlan To(this MaskPlan plan, Device device)
+    {
+        Tensor? Move(Tensor? tensor) => tensor is null ? null : HostToDevice.Copy(tensor, device);
+        return new()
+        {
+            Grid = plan.Grid,
+            Mask = HostToDevice.Copy(plan.Mask, device),
+            VisibleIds = Move(plan.VisibleIds),
+            MaskedIds = Move(plan.MaskedIds),
+            RestoreIds = Move(plan.RestoreIds),
+            Folds = Move(plan.Folds),
+        };
     }
 }

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace SdAE.Abstractions.Training;
+namespace SdAE.Training;
 
 /// <summary>Seeds every default random generator: TorchSharp's manual_seed seeds the CPU one only.</summary>
 public static class Seeding

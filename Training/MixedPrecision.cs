@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace SdAE.Abstractions.Models;
+namespace SdAE.Training;
 
 /// <summary>
 /// Autocast for TorchSharp, which has none: inside <see cref="Autocast"/>, modules that route their
@@ -14,9 +14,6 @@ namespace SdAE.Abstractions.Models;
 public static class MixedPrecision
 {
     [ThreadStatic] static ScalarType? compute;
-
-    /// <summary>The precision matrix products use now, or null for the parameters' own (fp32).</summary>
-    public static ScalarType? ComputeType => compute;
 
     /// <summary>Enters a region where products run in <paramref name="type"/>; null leaves everything fp32.</summary>
     public static IDisposable Autocast(ScalarType? type) => new Scope(type);

@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace SdAE.Abstractions.Training;
+namespace SdAE.Training;
 
 /// <summary>What the training loops need from an optimizer: steps at a given lr, gradient clipping, and named state for checkpoints.</summary>
 public interface IParameterOptimizer : IDisposable

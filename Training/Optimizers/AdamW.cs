@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace SdAE.Abstractions.Training;
+namespace SdAE.Training;
 
 /// <summary>Parameters that share a weight decay and an lr multiplier (layer-wise decay).</summary>
 public sealed record ParameterGroup(IReadOnlyList<(string Name, Parameter Parameter)> Parameters, double WeightDecay, double LrScale = 1.0);

@@ -1,0 +1,60 @@
+using SdAE.Abstractions.Targets;
+using SdAE.Host.Data;
+using SdAE.Host.Runs;
+using SdAE.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SdAE.Host.Engine;
+
+/// <summary>
+/// One pre-training epoch: seeds the epoch's random streams from (seed, epoch) so a resumed run
+/// replays the same batches, masks and augmentations; prepares batches (optionally ahead, on a
+/// background thread); runs the training steps and logs them; then the target's end-of-epoch hook.
+/// </summary>
+public sealed class EpochRunner(TrainingSession session, ITrainingDisplay display)
+{
+    const int MaskStream = 2, TorchStream = 3, AugmentStream = 4;
+
+    readonly Augmentation augmentation = new(session.Experiment.Data.Augment);
+    readonly ScalarType? computeType = PrecisionSettings.Apply(session.Experiment.Precision, session.Environment.Device);
+
+    /// <summary>Trains epoch <c>state.CompletedEpochs + 1</c>; returns the state after it (training seconds untouched), the mean loss and the images seen.</summary>
+    public (TrainingState After, double MeanLoss, long Images) Run(TrainingState state)
+    {
+        var (experiment, pretrain, model, device) = (session.Experiment, session.Experiment.Pretrain, session.Model, session.Environment.Device);
+        int epoch = state.CompletedEpochs;
+        long step = state.Step, stepsPerEpoch = session.StepsPerEpoch;
+        Seeding.SeedAll(EpochBatches.DeriveSeed(experiment.Seed, epoch, TorchStream));
+        using var maskGenerator = new Generator((ulong)EpochBatches.DeriveSeed(experiment.Seed, epoch, MaskStream));
+        var augmentRandom = new Random((int)(EpochBatches.DeriveSeed(experiment.Seed, epoch, AugmentStream) & int.MaxValue));
+        using var order = EpochBatches.Permutation(session.Environment.Train.Count, experiment.Seed, epoch);
+        using var lossSum = zeros(1, device: device);
+        Tensor PrepareBatch(long i) => HostToDevice.Pin(augmentation.Apply(session.Environment.Train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom), device);
+        int prefetch = experiment.Data.PrefetchFor(device);
+        using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch, PrepareBatch, prefetch) : null;
+        var log = new StepLog(session, display);
+        model.Train(true);
+
+        for (long i = 0; i < stepsPerEpoch; i++)
+        {
+            using var scope = NewDisposeScope();
+            using var prepared = prefetcher?.Next() ?? PrepareBatch(i);
+            var images = HostToDevice.Copy(prepared, device);
+            var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).To(device);
+            double lr = session.Schedule.At(step);
+            var output = model.TrainStep(images, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad,
+                new TrainingProgress(epoch, pretrain.Epochs, step + 1, session.Schedule.TotalSteps));
+            step++;
+            lossSum.add_(output.Loss.Loss.detach());
+            log.Count(pretrain.Batch);
+            if (step % pretrain.LogEvery == 0 || i == stepsPerEpoch - 1)
+                log.Write(epoch, i + 1, step, lr, output.Loss);
+        }
+
+        model.Target.AfterEpoch(new TrainingProgress(epoch + 1, pretrain.Epochs, step, session.Schedule.TotalSteps));
+        double meanLoss = lossSum.item<float>() / stepsPerEpoch;
+        session.Folder.Metrics.Append(new MetricsRecord(step, epoch + 1, new Dictionary<string, double> { [MetricsLog.EpochLoss] = meanLoss }));
+        return (state with { CompletedEpochs = epoch + 1, Step = step }, meanLoss, stepsPerEpoch * pretrain.Batch);
+    }
+}

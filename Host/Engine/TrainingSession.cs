@@ -1,0 +1,108 @@
+using SdAE.Host.Config;
+using SdAE.Host.Data;
+using SdAE.Host.Runs;
+using SdAE.Training;
+using static TorchSharp.torch;
+
+namespace SdAE.Host.Engine;
+
+/// <summary>Where pre-training stands: completed epochs, optimizer steps taken, and training seconds so far (all sessions).</summary>
+public sealed record TrainingState(int CompletedEpochs, long Step, double TrainSeconds);
+
+/// <summary>
+/// What one pre-training session holds: the run folder, data and device, the composed model, its
+/// optimizer and lr schedule. The first two stages of the loop: <see cref="Open"/> the run and
+/// <see cref="StartOrResume"/> from its checkpoint; it also writes checkpoints.
+/// </summary>
+public sealed class TrainingSession : IDisposable
+{
+    TrainingSession(LoadedExperiment loaded, RunFolder folder, RunEnvironment environment, PretrainingModel model,
+        IParameterOptimizer optimizer, LearningRateSchedule schedule, long stepsPerEpoch)
+    {
+        Loaded = loaded;
+        Folder = folder;
+        Environment = environment;
+        Model = model;
+        Optimizer = optimizer;
+        Schedule = schedule;
+        StepsPerEpoch = stepsPerEpoch;
+    }
+
+    public LoadedExperiment Loaded { get; }
+    public Experiment Experiment => Loaded.Experiment;
+    public RunFolder Folder { get; }
+    public RunEnvironment Environment { get; }
+    public PretrainingModel Model { get; }
+    public IParameterOptimizer Optimizer { get; }
+    public LearningRateSchedule Schedule { get; }
+    public long StepsPerEpoch { get; }
+
+    /// <summary>Opens the run folder (checking the config of a run being resumed), loads the data, builds the model and optimizer.</summary>
+    public static TrainingSession Open(LoadedExperiment loaded, ITrainingDisplay display)
+    {
+        var experiment = loaded.Experiment;
+        var folder = RunFolder.For(experiment);
+        var environment = RunEnvironment.Open(experiment, folder, display);
+        PretrainingModel? model = null;
+        try
+        {
+            folder.WriteOrCheckConfig(experiment);
+            display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test.Count})");
+            model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
+            var pretrain = experiment.Pretrain;
+            var optimizer = model.CreateOptimizer(pretrain);
+            long stepsPerEpoch = EpochBatches.StepsPerEpoch(environment.Train.Count, pretrain.Batch);
+            if (pretrain.Epochs > 0 && stepsPerEpoch == 0)
+            {
+                optimizer.Dispose();
+                throw new UserError($"pretrain.batch {pretrain.Batch} is larger than the training set ({environment.Train.Count} images).", "use a smaller batch or more images.");
+            }
+            var schedule = new LearningRateSchedule(LearningRateSchedule.ScaledPeak(pretrain.Lr.Base, pretrain.Batch), pretrain.Lr.Min,
+                (long)Math.Round(pretrain.Lr.WarmupEpochs * stepsPerEpoch), pretrain.Epochs * stepsPerEpoch);
+            display.Info($"model: {model.TrainableParameters().Sum(p => p.Parameter.numel()):N0} trainable parameters; " +
+                $"{pretrain.Epochs} epochs x {stepsPerEpoch} steps of {pretrain.Batch}; peak lr {schedule.Peak:0.###e+00}");
+            return new TrainingSession(loaded, folder, environment, model, optimizer, schedule, stepsPerEpoch);
+        }
+        catch
+        {
+            model?.Dispose();
+            environment.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads the last checkpoint if there is one (and drops metric lines it does not cover);
+    /// otherwise prepares the target (a k-means codebook) for a fresh start.
+    /// </summary>
+    public TrainingState StartOrResume(ITrainingDisplay display)
+    {
+        if (!Folder.HasCheckpoint)
+        {
+            Model.Target.Prepare(Environment.Train);
+            return new TrainingState(0, 0, 0);
+        }
+        var header = Checkpoint.Load(Folder.CheckpointPath, Model.CheckpointTensors(Optimizer));
+        Optimizer.StepCount = header.OptimizerSteps;
+        Folder.Metrics.TrimAfter(header.Step);
+        display.Info($"resuming from {Folder.CheckpointPath}: {header.CompletedEpochs} of {Experiment.Pretrain.Epochs} epochs done");
+        return new TrainingState(header.CompletedEpochs, header.Step, header.TrainSeconds);
+    }
+
+    /// <summary>Whether the checkpoint policy wants one after <paramref name="completedEpochs"/>: every `checkpoint_every` epochs and at the end.</summary>
+    public bool CheckpointDue(int completedEpochs) =>
+        completedEpochs == Experiment.Pretrain.Epochs
+        || (Experiment.Pretrain.CheckpointEvery > 0 && completedEpochs % Experiment.Pretrain.CheckpointEvery == 0);
+
+    public void SaveCheckpoint(TrainingState state) =>
+        Checkpoint.Save(Folder.CheckpointPath,
+            new CheckpointHeader(state.CompletedEpochs, state.Step, Optimizer.StepCount, Experiment.Name, state.TrainSeconds),
+            Model.CheckpointTensors(Optimizer));
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Model.Dispose();
+        Environment.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+using SdAE.Host.Config;
+
+namespace SdAE.Host.Runs;
+
+/// <summary>
+/// runs/&lt;experiment&gt;/&lt;run&gt;/: config.resolved.yaml, metrics.jsonl, checkpoints/last.ckpt,
+/// results.json, plugin files and pictures. Everything that reads or writes a run folder goes
+/// through here; writes are atomic.
+/// </summary>
+public sealed class RunFolder(string path)
+{
+    public string Path { get; } = path;
+    public string ConfigPath => File("config.resolved.yaml");
+    public string CheckpointPath => System.IO.Path.Combine(Path, "checkpoints", "last.ckpt");
+    public string ResultsPath => File("results.json");
+    public MetricsLog Metrics => new(File("metrics.jsonl"));
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Where plugins keep their files: this folder, and a cache shared by every run under the same output folder.</summary>
+    public RunFiles Files => new(Path, System.IO.Path.GetFullPath(System.IO.Path.Combine(Path, "..", "..", ".cache")));
+
+    public static RunFolder For(Experiment experiment) =>
+        new(System.IO.Path.Combine(experiment.Output, experiment.Name, experiment.Run));
+
+    public bool HasCheckpoint => System.IO.File.Exists(CheckpointPath);
+    public bool HasResults => System.IO.File.Exists(ResultsPath);
+    public bool HasConfig => System.IO.File.Exists(ConfigPath);
+
+    public RunResults ReadResults() => RunResults.Read(ResultsPath);
+    public void WriteResults(RunResults results) => results.Write(ResultsPath);
+
+    /// <summary>Writes the resolved config; on resume, refuses a config that would train differently.</summary>
+    public void WriteOrCheckConfig(Experiment experiment)
+    {
+        Directory.CreateDirectory(Path);
+        var resolved = ResolvedConfig.ToYaml(experiment);
+        if (HasCheckpoint && HasConfig && ResolvedConfig.TrainingPart(System.IO.File.ReadAllText(ConfigPath)) != ResolvedConfig.TrainingPart(resolved))
+            throw new UserError($"{Path} holds a run of a different configuration (see its config.resolved.yaml); only 'eval' may change when resuming.",
+                "set a new 'run:' id, or delete the folder to start over.");
+        AtomicFile.WriteAllText(ConfigPath, resolved);
+    }
+}
+
+/// <summary>A run's plugin files: found in the run folder first, then in the shared cache; written to both.</summary>
+public sealed class RunFiles(string runDirectory, string sharedCache) : Abstractions.Plugins.IRunFiles
+{
+    IEnumerable<string> Places(string name) => [System.IO.Path.Combine(runDirectory, name), System.IO.Path.Combine(sharedCache, name)];
+
+    public string? Find(string name) => Places(name).FirstOrDefault(System.IO.File.Exists);
+
+    public void Write(string name, Action<Stream> write)
+    {
+        foreach (var place in Places(name)) AtomicFile.Write(place, write);
+    }
+}

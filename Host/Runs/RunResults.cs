@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SdAE.Abstractions.Heads;
+
+namespace SdAE.Host.Runs;
+
+/// <summary>One evaluation protocol's result, under its label in the experiment, with the settings it ran with.</summary>
+public sealed record HeadOutcome(string Label, IReadOnlyDictionary<string, string> Settings, HeadResult Result, double Seconds);
+
+/// <summary>results.json: the run's identity and timings, and one entry per evaluation head.</summary>
+public sealed record RunResults(string Experiment, string Run, int Seed, int Epochs, double TrainSeconds, double ImagesPerSecond, IReadOnlyList<HeadOutcome> Heads)
+{
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>The same results with <paramref name="heads"/> added, replacing entries of the same label.</summary>
+    public RunResults With(IReadOnlyList<HeadOutcome> heads) =>
+        this with { Heads = Heads.Where(old => heads.All(h => h.Label != old.Label)).Concat(heads).ToList() };
+
+    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(ToFile(), Json));
+
+    public static RunResults Read(string path)
+    {
+        try
+        {
+            var file = JsonSerializer.Deserialize<ResultsFile>(File.ReadAllText(path), Json) ?? throw new JsonException("empty");
+            return new RunResults(file.Experiment, file.Run, file.Seed, file.Epochs, file.TrainSeconds, file.ImagesPerSecond,
+                file.Heads.Select(h => new HeadOutcome(h.Type, h.Settings, new HeadResult(h.Metrics, h.Curve, h.Kinds), h.Seconds)).ToList());
+        }
+        catch (JsonException e)
+        {
+            throw new UserError($"{path} is not a results file this version can read ({e.Message}).", "run 'sdae eval' on the run folder to write it again.");
+        }
+    }
+
+    ResultsFile ToFile() => new(Experiment, Run, Seed, Epochs, Math.Round(TrainSeconds, 2), Math.Round(ImagesPerSecond, 1),
+        Heads.Select(h => new HeadEntry(h.Label, Math.Round(h.Seconds, 2), h.Settings.ToDictionary(),
+            h.Result.Metrics.ToDictionary(), h.Result.Kinds?.ToDictionary(),
+            h.Result.Curve?.Select(point => point.ToDictionary()).ToList())).ToList());
+
+    // The file's shape: plain collections so the serializer can read it back.
+    sealed record ResultsFile(string Experiment, string Run, int Seed, int Epochs, double TrainSeconds, double ImagesPerSecond, List<HeadEntry> Heads);
+
+    sealed record HeadEntry(string Type, double Seconds, Dictionary<string, string> Settings, Dictionary<string, double> Metrics,
+        Dictionary<string, MetricKind>? Kinds, List<Dictionary<string, double>>? Curve);
+}
