@@ -49,7 +49,7 @@ public class ExperimentBindingTests
     [Test]
     public void UnknownTopLevelKeyNamesFileLineAndSuggestsTheFix()
     {
-        var error = Fails(Valid.Replace("seed: 7", "sede: 7"));
+        var error = Fails(Valid.ReplaceOnce("seed: 7", "sede: 7"));
         Assert.That(error.File, Does.EndWith("experiment.yaml"));
         Assert.That(error.Line, Is.EqualTo(2));
         Assert.That(error.Message, Does.Contain("unknown top-level key 'sede'"));
@@ -59,7 +59,7 @@ public class ExperimentBindingTests
     [Test]
     public void UnknownPluginTypeListsTheKnownOnes()
     {
-        var error = Fails(Valid.Replace("type: random", "type: rnadom"));
+        var error = Fails(Valid.ReplaceOnce("type: random", "type: rnadom"));
         Assert.That(error.Line, Is.EqualTo(5));
         Assert.That(error.Message, Does.Contain("unknown masking type 'rnadom'").And.Contain("Known: random"));
         Assert.That(error.Fix, Does.Contain("did you mean 'random'"));
@@ -68,7 +68,7 @@ public class ExperimentBindingTests
     [Test]
     public void UnknownPluginOptionNamesThePlugin()
     {
-        var error = Fails(Valid.Replace("ratio: 0.6", "rato: 0.6"));
+        var error = Fails(Valid.ReplaceOnce("ratio: 0.6", "rato: 0.6"));
         Assert.That(error.Line, Is.EqualTo(5));
         Assert.That(error.Message, Does.Contain("unknown key 'rato' in masking 'random'"));
         Assert.That(error.Fix, Does.Contain("'ratio'"));
@@ -77,7 +77,7 @@ public class ExperimentBindingTests
     [Test]
     public void WrongValueType()
     {
-        var error = Fails(Valid.Replace("patch: 4", "patch: four"));
+        var error = Fails(Valid.ReplaceOnce("patch: 4", "patch: four"));
         Assert.That(error.Line, Is.EqualTo(3));
         Assert.That(error.Message, Does.Contain("'backbone.patch' must be a whole number, got 'four'"));
     }
@@ -85,14 +85,14 @@ public class ExperimentBindingTests
     [Test]
     public void OutOfRangeValue()
     {
-        var error = Fails(Valid.Replace("ratio: 0.6", "ratio: 1.5"));
+        var error = Fails(Valid.ReplaceOnce("ratio: 0.6", "ratio: 1.5"));
         Assert.That(error.Message, Does.Contain("'masking.ratio' = 1.5 is out of range: must be > 0 and < 1"));
     }
 
     [Test]
     public void CrossOptionCheckPointsAtTheKey()
     {
-        var error = Fails(Valid.Replace("preset: tiny,", "preset: tiny, width: 100,"));
+        var error = Fails(Valid.ReplaceOnce("preset: tiny,", "preset: tiny, width: 100,"));
         Assert.That(error.Message, Does.Contain("width 100 must divide by heads 3"));
         Assert.That(error.Line, Is.EqualTo(3));
     }
@@ -100,14 +100,14 @@ public class ExperimentBindingTests
     [Test]
     public void MissingRequiredSection()
     {
-        var error = Fails(Valid.Replace("target: { type: pixel }\n", ""));
+        var error = Fails(Valid.ReplaceOnce("target: { type: pixel }\n", ""));
         Assert.That(error.Message, Does.Contain("'target' is required"));
     }
 
     [Test]
     public void YamlSyntaxErrorHasALine()
     {
-        var error = Fails(Valid.Replace("seed: 7", "seed: [7"));
+        var error = Fails(Valid.ReplaceOnce("seed: 7", "seed: [7"));
         Assert.That(error.Message, Does.StartWith("YAML syntax error"));
         Assert.That(error.Line, Is.GreaterThan(1));
     }
@@ -115,14 +115,14 @@ public class ExperimentBindingTests
     [Test]
     public void DecoderIsRequiredForAVisibleTokenTarget()
     {
-        var error = Fails(Valid.Replace("decoder: { type: vit_decoder, width: 64, depth: 1 }\n", ""));
+        var error = Fails(Valid.ReplaceOnce("decoder: { type: vit_decoder, width: 64, depth: 1 }\n", ""));
         Assert.That(error.Message, Does.Contain("no 'decoder' section"));
     }
 
     [Test]
     public void ErrorsPrintAsOneLineWithFileLineAndFix()
     {
-        var error = Fails(Valid.Replace("ratio: 0.6", "rato: 0.6"));
+        var error = Fails(Valid.ReplaceOnce("ratio: 0.6", "rato: 0.6"));
         var line = CliErrors.Describe(error)!;
         Assert.That(line, Does.Not.Contain("\n"));
         Assert.That(line, Does.Match(@"experiment\.yaml:5:\d+: .*Fix: did you mean 'ratio'\?"));

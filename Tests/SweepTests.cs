@@ -52,7 +52,7 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     [Test]
     public void ANullInAVariantRemovesAKey()
     {
-        var sweep = Load(TwoVariantsThreeSeeds.Replace("  mae: {}", "  mae: { pretrain: { clip_grad: 1.0 }, decoder: ~ }"));
+        var sweep = Load(TwoVariantsThreeSeeds.ReplaceOnce("  mae: {}", "  mae: { pretrain: { clip_grad: 1.0 }, decoder: ~ }"));
         var e = Assert.Throws<ExperimentError>(() => SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep)));
         Assert.That(e!.Message, Does.Contain("variant 'mae'").And.Contain("no 'decoder' section"));
     }
@@ -60,7 +60,7 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     [Test]
     public void ABadKeyInAnyVariantFailsTheWholeSweepUpFrontNamingTheVariant()
     {
-        var sweep = Load(TwoVariantsThreeSeeds.Replace("folds: 3", "fold: 3"));
+        var sweep = Load(TwoVariantsThreeSeeds.ReplaceOnce("folds: 3", "fold: 3"));
         var e = Assert.Throws<ExperimentError>(() => SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep)));
         Assert.That(e!.Message, Does.StartWith("variant 'sdae'").And.Contain("unknown key 'fold'"));
         Assert.That(Directory.Exists(Path.Combine(folder.Path, "runs")), Is.False, "nothing ran");
@@ -69,7 +69,7 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     [Test]
     public void ABadGridPathIsAnError()
     {
-        var sweep = Load(TwoVariantsThreeSeeds.Replace("eval.0.k", "eval.4.k"));
+        var sweep = Load(TwoVariantsThreeSeeds.ReplaceOnce("eval.0.k", "eval.4.k"));
         var e = Assert.Throws<ExperimentError>(() => SweepExpansion.Expand(sweep));
         Assert.That(e!.Message, Does.Contain("eval.4.k"));
     }

@@ -1,0 +1,70 @@
+using SdAE.Abstractions.Masking;
+using SdAE.Abstractions.Plugins;
+using static TorchSharp.torch;
+using static SdAE.Tests.Support.TensorAssert;
+
+namespace SdAE.Tests.Conformance;
+
+/// <summary>Every masking strategy: its plan is self-consistent and a function of the generator's state.</summary>
+public class MaskingConformance
+{
+    static IEnumerable<TestCaseData> Strategies() => RegisteredPlugins.OfKind(PluginKind.Masking);
+
+    static readonly GridSize Grid = new(7, 7);
+
+    static MaskPlan Draw(IMaskingStrategy masking, ulong seed)
+    {
+        using var generator = new Generator(seed);
+        return masking.Sample(3, Grid, generator);
+    }
+
+    [TestCaseSource(nameof(Strategies))]
+    public void MaskIdsRestoreOrderAndFoldsAgree(string name)
+    {
+        var masking = RegisteredPlugins.Create<IMaskingStrategy>(PluginKind.Masking, name);
+        using var scope = NewDisposeScope();
+        var plan = Draw(masking, 1);
+        Assert.That(plan.Grid, Is.EqualTo(Grid));
+        Assert.That(plan.Mask.dtype, Is.EqualTo(ScalarType.Bool));
+        Assert.That(plan.Mask.shape, Is.EqualTo(new long[] { 3, Grid.Count }));
+        var maskedPerImage = plan.Mask.sum([1]);
+        Assert.That(maskedPerImage.min().item<long>(), Is.GreaterThan(0L), "every image has a masked patch");
+        Assert.That(maskedPerImage.max().item<long>(), Is.LessThan(Grid.Count), "every image keeps a visible patch");
+        if (!masking.ProducesIds)
+        {
+            Assert.That(plan.VisibleIds, Is.Null, "a strategy without ids leaves them out");
+            return;
+        }
+        var (visible, masked, restore) = (plan.VisibleIds!, plan.MaskedIds!, plan.RestoreIds!);
+        Assert.That(visible.shape[1] + masked.shape[1], Is.EqualTo(Grid.Count));
+        Assert.That(plan.Mask.gather(1, masked).all().item<bool>(), Is.True, "masked ids are masked");
+        Assert.That(plan.Mask.gather(1, visible).any().item<bool>(), Is.False, "visible ids are not masked");
+        var shuffled = cat([visible, masked], 1);
+        Assert.That(Same(shuffled.gather(1, restore), arange(Grid.Count).expand(3, -1)), Is.True, "restore ids undo the shuffle");
+        if (plan.Folds is { } folds)
+        {
+            Assert.That(folds.dim(), Is.EqualTo(3), "folds are [B, K, n]: K equal groups");
+            var folded = folds.reshape(3, -1);
+            Assert.That(FoldsAreDisjoint(folded), Is.True, "folds are disjoint");
+            Assert.That(plan.Mask.gather(1, folded).all().item<bool>(), Is.True, "folds hold masked ids only");
+        }
+    }
+
+    static bool FoldsAreDisjoint(Tensor folded)
+    {
+        for (long b = 0; b < folded.shape[0]; b++)
+            if (folded[b].unique().Item1.numel() != folded.shape[1]) return false;
+        return true;
+    }
+
+    [TestCaseSource(nameof(Strategies))]
+    public void TheSameGeneratorStateGivesTheSamePlan(string name)
+    {
+        var masking = RegisteredPlugins.Create<IMaskingStrategy>(PluginKind.Masking, name);
+        using var scope = NewDisposeScope();
+        var (first, again) = (Draw(masking, 7), Draw(masking, 7));
+        Assert.That(Same(first.Mask, again.Mask), Is.True);
+        if (masking.ProducesIds) Assert.That(Same(first.VisibleIds!, again.VisibleIds!), Is.True);
+        if (first.Folds is not null) Assert.That(Same(first.Folds, again.Folds!), Is.True);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Reflection;
+using SdAE.Abstractions.Data;
+using SdAE.Abstractions.Plugins;
+using SdAE.Host.Data;
+using SdAE.Host.Plugins;
+using SdAE.Plugins.Backbones;
+using static TorchSharp.torch;
+
+namespace SdAE.Tests.Conformance;
+
+/// <summary>
+/// The catalog the conformance tests run over: the in-tree plugins and the external fixture plugin,
+/// loaded as the host loads them. Each kind's fixture makes one test case per registered plugin
+/// (timm-style), so a new plugin is exercised by registering it, and one failure hides no other.
+/// </summary>
+public static class RegisteredPlugins
+{
+    static readonly Lazy<PluginCatalog> catalog = new(() => PluginCatalog.LoadDefault([FixturePluginPath]));
+
+    public static string FixturePluginPath => typeof(RegisteredPlugins).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "FixturePluginPath").Value!;
+
+    public static PluginCatalog Catalog => catalog.Value;
+
+    public static IEnumerable<TestCaseData> OfKind(PluginKind kind) =>
+        Catalog.OfKind(kind).Select(f => new TestCaseData(f.Name).SetArgDisplayNames(f.Name));
+
+    public static PluginContext Context => new() { ImageSize = 28, Channels = 1, ClassCount = 10 };
+
+    /// <summary>The plugin built from its default options, as an experiment section with only `type:` would build it.</summary>
+    public static T Create<T>(PluginKind kind, string name) where T : class
+    {
+        var factory = Catalog.Find(kind, name)!;
+        return Catalog.Create<T>(name, Activator.CreateInstance(factory.OptionsType)!, Context);
+    }
+
+    /// <summary>A width-32, depth-2 ViT on 28px/4 (a 7x7 grid) with a mask token, for plugins that need an encoder.</summary>
+    public static VisionTransformer TinyEncoder() =>
+        new(new ViTOptions { Width = 32, Depth = 2, Heads = 2, Patch = 4, MaskToken = true }, Context);
+
+    /// <summary>A labelled set of random 28x28 images, ten classes, in memory.</summary>
+    public static IImageDataset RandomImages(int count, int seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        var pixels = randint(0, 256, [count, 1, 28, 28], dtype: ScalarType.Byte, generator: generator);
+        var labels = arange(count, dtype: ScalarType.Int64).remainder(10);
+        return new InMemoryImageDataset($"random-{seed}", pixels, labels, classCount: 10, mean: [0.5f], std: [0.25f]);
+    }
+}
