@@ -66,7 +66,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             clock.Start();
             state = state with { TrainSeconds = earlierSeconds + clock.Elapsed.TotalSeconds };
             stopped = stopAfterEpochs is { } stop && state.CompletedEpochs >= stop && state.CompletedEpochs < epochs;
-            if (stopped || session.CheckpointDue(state.CompletedEpochs)) session.SaveCheckpoint(state);
+            if (stopped || TrainingSession.CheckpointDue(session.Experiment.Pretrain, state.CompletedEpochs)) session.SaveCheckpoint(state);
         }
         clock.Stop();
         state = state with { TrainSeconds = earlierSeconds + clock.Elapsed.TotalSeconds };

@@ -90,9 +90,8 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>Whether the checkpoint policy wants one after <paramref name="completedEpochs"/>: every `checkpoint_every` epochs and at the end.</summary>
-    public bool CheckpointDue(int completedEpochs) =>
-        completedEpochs == Experiment.Pretrain.Epochs
-        || (Experiment.Pretrain.CheckpointEvery > 0 && completedEpochs % Experiment.Pretrain.CheckpointEvery == 0);
+    public static bool CheckpointDue(PretrainOptions pretrain, int completedEpochs) =>
+        completedEpochs == pretrain.Epochs || (pretrain.CheckpointEvery > 0 && completedEpochs % pretrain.CheckpointEvery == 0);
 
     public void SaveCheckpoint(TrainingState state) =>
         Checkpoint.Save(Folder.CheckpointPath,

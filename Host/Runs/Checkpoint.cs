@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using SdAE.Host.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,0 +1,85 @@
+using SdAE.Abstractions.Heads;
+using SdAE.Host.Runs;
+using SdAE.Tests.Support;
+
+namespace SdAE.Tests;
+
+public class RunFolderTests
+{
+    static HeadOutcome Head(string label, double top1, IReadOnlyDictionary<string, MetricKind>? kinds = null, double best = 0) =>
+        new(label, new Dictionary<string, string> { ["k"] = "20" },
+            new HeadResult(new Dictionary<string, double> { ["top1"] = top1, ["best_epoch"] = best },
+                [new Dictionary<string, double> { ["epoch"] = 1, ["top1"] = top1 }], kinds), 1.5);
+
+    [Test]
+    public void ResultsRoundTripWithKindsAndCurvesAndMergeByLabel()
+    {
+        using var folder = new TempFolder();
+        var run = new RunFolder(folder.Path);
+        var kinds = new Dictionary<string, MetricKind> { ["best_epoch"] = MetricKind.Index };
+        run.WriteResults(new RunResults("x", "default", 3, 2, 10.5, 99.9, [Head("knn", 0.5), Head("finetune", 0.7, kinds, best: 2)]));
+        var read = run.ReadResults();
+        Assert.That(read.Heads.Select(h => h.Label), Is.EqualTo(new[] { "knn", "finetune" }));
+        Assert.That(read.Heads[1].Result.KindOf("best_epoch"), Is.EqualTo(MetricKind.Index));
+        Assert.That(read.Heads[0].Result.KindOf("best_epoch"), Is.EqualTo(MetricKind.Scalar), "no declared kind: a scalar");
+        Assert.That(read.Heads[1].Result.Curve![0]["top1"], Is.EqualTo(0.7));
+        Assert.That((read.Seed, read.Epochs, read.TrainSeconds), Is.EqualTo((3, 2, 10.5)));
+
+        var merged = read.With([Head("knn", 0.9)]);
+        Assert.That(merged.Heads.Select(h => (h.Label, h.Result.Top1)), Is.EqualTo(new[] { ("finetune", 0.7), ("knn", 0.9) }));
+    }
+
+    [Test]
+    public void AResultsFileThisVersionCannotReadIsAUserError()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(Path.Combine(folder.Path, "results.json"), "{ \"heads\": 3 }");
+        var e = Assert.Throws<UserError>(() => new RunFolder(folder.Path).ReadResults());
+        Assert.That(e!.Fix, Does.Contain("sdae eval"));
+    }
+
+    [Test]
+    public void MetricsLogTellsStepsEpochEndsAndOnlineEvaluationsApartAndTrims()
+    {
+        using var folder = new TempFolder();
+        var log = new RunFolder(folder.Path).Metrics;
+        log.Append(new MetricsRecord(1, 0.5, new Dictionary<string, double> { ["loss"] = 2.0 }));
+        log.Append(new MetricsRecord(2, 1, new Dictionary<string, double> { [MetricsLog.EpochLoss] = 1.5 }));
+        log.Append(new MetricsRecord(2, 1, new Dictionary<string, double> { ["top1"] = 0.4 }, Evaluation: "knn_teacher"));
+        log.Append(new MetricsRecord(3, 1.5, new Dictionary<string, double> { ["loss"] = 1.0 }));
+        var records = log.Read();
+        Assert.That(records.Select(r => (r.IsStep, r.IsEpochEnd, r.Evaluation)), Is.EqualTo(new (bool, bool, string?)[]
+            { (true, false, null), (false, true, null), (false, false, "knn_teacher"), (true, false, null) }));
+        Assert.That(MetricsLog.EvaluationSeries(records, "top1")["knn_teacher"], Is.EqualTo(new[] { (1.0, 0.4) }));
+
+        log.TrimAfter(2);
+        Assert.That(log.Read().Select(r => r.Step), Is.EqualTo(new long[] { 1, 2, 2 }));
+    }
+
+    [Test]
+    public void AFailedAtomicWriteLeavesTheOldFileAndNoTemporary()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "results.json");
+        AtomicFile.WriteAllText(path, "old");
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, stream =>
+        {
+            stream.WriteByte(1);
+            throw new InvalidOperationException("disk full");
+        }));
+        Assert.That(File.ReadAllText(path), Is.EqualTo("old"));
+        Assert.That(Directory.GetFiles(folder.Path), Is.EqualTo(new[] { path }));
+    }
+
+    [Test]
+    public void PluginFilesAreKeptInTheRunAndFoundByASiblingRun()
+    {
+        using var folder = new TempFolder();
+        var first = new RunFolder(Path.Combine(folder.Path, "runs", "x", "a")).Files;
+        var sibling = new RunFolder(Path.Combine(folder.Path, "runs", "x", "b")).Files;
+        Assert.That(sibling.Find("codebook.bin"), Is.Null);
+        first.Write("codebook.bin", stream => stream.WriteByte(7));
+        Assert.That(first.Find("codebook.bin"), Is.EqualTo(Path.Combine(folder.Path, "runs", "x", "a", "codebook.bin")));
+        Assert.That(File.ReadAllBytes(sibling.Find("codebook.bin")!), Is.EqualTo(new byte[] { 7 }), "from the shared cache");
+    }
+}
