@@ -15,11 +15,14 @@ using static TorchSharp.torch;
 int steps = args.Length > 0 ? int.Parse(args[0]) : 200;
 var context = new PluginContext { ImageSize = 28, Channels = 1 };
 
+var modules = new List<TorchSharp.torch.nn.Module>();   // kept alive: a collected module disposes its parameters
+
 List<(string Name, Parameter Parameter)> Student()
 {
     manual_seed(0);
     var encoder = new VisionTransformer(new ViTOptions { Patch = 4 }, context);
     var decoder = new ViTDecoderBuilder(new ViTDecoderOptions { Width = 64, Depth = 2, Heads = 4 }).Build(new DecoderShape(encoder.Width, encoder.Grid, 64));
+    modules.AddRange([encoder, decoder]);
     return encoder.named_parameters().Select(p => ("encoder." + p.name, p.parameter))
         .Concat(decoder.named_parameters().Select(p => ("decoder." + p.name, p.parameter))).ToList();
 }
@@ -69,3 +72,4 @@ float MaxDifference(List<(string, Parameter P)> a, List<(string, Parameter P)> b
     a.Zip(b).Max(pair => (pair.First.P - pair.Second.P).abs().max().item<float>());
 Console.WriteLine($"max |per-tensor - optim.AdamW| after {steps} steps: {MaxDifference(ours, torchs):E2}; bit-identical: {MaxDifference(ours, torchs) == 0}");
 Console.WriteLine($"max |per-tensor - FlatAdamW|  after {steps} steps: {MaxDifference(ours, flats):E2}");
+GC.KeepAlive(modules);
