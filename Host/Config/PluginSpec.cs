@@ -16,10 +16,13 @@ public sealed class PluginSpec
     /// <summary>Heads only: evaluate the student encoder or the target's teacher.</summary>
     public EvalEncoder Encoder { get; init; }
 
+    /// <summary>Heads only: train on a class-balanced subset of N labelled images per class (0: every label).</summary>
+    public int LabelsPerClass { get; init; }
+
     public string Type => Factory.Name;
 
-    /// <summary>How results are named: the type, with "_teacher" when the teacher is evaluated.</summary>
-    public string Label => Encoder == EvalEncoder.Teacher ? Type + "_teacher" : Type;
+    /// <summary>How results are named: the type, "_teacher" when the teacher is evaluated, "@N" for N labels per class.</summary>
+    public string Label => Type + (Encoder == EvalEncoder.Teacher ? "_teacher" : "") + (LabelsPerClass > 0 ? $"@{LabelsPerClass}" : "");
 }
 
 /// <summary>Marks an experiment property whose YAML node is a plugin section of the given kind.</summary>

@@ -30,6 +30,7 @@ public static class ResolvedConfig
                 {
                     section["every"] = spec.Every;
                     section["encoder"] = OptionProperties.FormatValue(spec.Encoder);
+                    section["labels_per_class"] = spec.LabelsPerClass;
                 }
                 foreach (var (key, option) in (Dictionary<string, object?>)ToTree(spec.Options)!) section[key] = option;
                 return section;

@@ -17,7 +17,7 @@ namespace SdAE.Host.Config;
 public sealed class YamlBinder(string file, PluginCatalog catalog)
 {
     static readonly string[] PluginSectionKeys = ["type"];
-    static readonly string[] HeadSectionKeys = ["type", "every", "encoder"];
+    static readonly string[] HeadSectionKeys = ["type", "every", "encoder", "labels_per_class"];
 
     public T Bind<T>(YamlMappingNode node, string what) where T : class, new() =>
         (T)BindObject(node, typeof(T), what, keyPrefix: "");
@@ -47,9 +47,15 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
         var encoder = EvalEncoder.Student;
         if (kind == PluginKind.Head && Child(map, "encoder") is { } encoderNode)
             encoder = (EvalEncoder)ConvertScalar(encoderNode, typeof(EvalEncoder), $"{path}.encoder");
+        int labelsPerClass = 0;
+        if (kind == PluginKind.Head && Child(map, "labels_per_class") is { } labelsNode)
+        {
+            labelsPerClass = (int)ConvertScalar(labelsNode, typeof(int), $"{path}.labels_per_class");
+            if (labelsPerClass < 0) throw Error(labelsNode, $"'{path}.labels_per_class' must be 0 (every label) or a positive number of images per class.", "set labels_per_class: 100, or 0 for all");
+        }
         var reserved = kind == PluginKind.Head ? HeadSectionKeys : PluginSectionKeys;
         var options = BindObject(map, factory.OptionsType, $"{kind.SectionName()} '{factory.Name}'", keyPrefix: path + ".", reserved);
-        return new PluginSpec { Kind = kind, Factory = factory, Options = options, Line = (int)map.Start.Line, Every = every, Encoder = encoder };
+        return new PluginSpec { Kind = kind, Factory = factory, Options = options, Line = (int)map.Start.Line, Every = every, Encoder = encoder, LabelsPerClass = labelsPerClass };
     }
 
     object BindObject(YamlNode node, Type type, string owner, string keyPrefix, IReadOnlyCollection<string>? reservedKeys = null)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Data;
 using SdAE.Host.Runs;
@@ -10,7 +11,8 @@ namespace SdAE.Host.Engine;
 /// <summary>
 /// One pre-training epoch: seeds the epoch's random streams from (seed, epoch) so a resumed run
 /// replays the same batches, masks and augmentations; prepares batches (optionally ahead, on a
-/// background thread); runs the training steps and logs them; then the target's end-of-epoch hook.
+/// background thread); runs the training steps and logs them; then the target's end-of-epoch hook
+/// and the health diagnostics, logged with the epoch's mean loss.
 /// </summary>
 public sealed class EpochRunner(TrainingSession session, ITrainingDisplay display)
 {
@@ -18,6 +20,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
 
     readonly Augmentation augmentation = new(session.Experiment.Data.Augment);
     readonly ScalarType? computeType = PrecisionSettings.Apply(session.Experiment.Precision, session.Environment.Device);
+    readonly HealthProbe health = new(session, display);
 
     /// <summary>Trains epoch <c>state.CompletedEpochs + 1</c>; returns the state after it (training seconds untouched), the mean loss and the images seen.</summary>
     public (TrainingState After, double MeanLoss, long Images) Run(TrainingState state)
@@ -54,7 +57,10 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
 
         model.Target.AfterEpoch(new TrainingProgress(epoch + 1, pretrain.Epochs, step, session.Schedule.TotalSteps));
         double meanLoss = lossSum.item<float>() / stepsPerEpoch;
-        session.Folder.Metrics.Append(new MetricsRecord(step, epoch + 1, new Dictionary<string, double> { [MetricsLog.EpochLoss] = meanLoss }));
+        var values = new Dictionary<string, double> { [MetricsLog.EpochLoss] = meanLoss };
+        foreach (var (name, value) in health.Measure(epoch + 1)) values[name] = value;
+        session.Folder.Metrics.Append(new MetricsRecord(step, epoch + 1, values));
+        display.Info($"epoch {epoch + 1}: " + string.Join("  ", values.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key} {v.Value:0.####}"))));
         return (state with { CompletedEpochs = epoch + 1, Step = step }, meanLoss, stepsPerEpoch * pretrain.Batch);
     }
 }

@@ -4,11 +4,16 @@ using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
+using SdAE.Host.Data;
 using SdAE.Host.Runs;
 
 namespace SdAE.Host.Engine;
 
-/// <summary>Runs the experiment's `eval:` heads on an encoder.</summary>
+/// <summary>
+/// Runs the experiment's `eval:` heads on an encoder. A head with `labels_per_class: N` trains on
+/// the seed's balanced subset of N labelled images per class (the same one for every head with
+/// that N); the test set is always whole.
+/// </summary>
 public static class Evaluator
 {
     public static IReadOnlyList<HeadOutcome> RunAll(IEnumerable<PluginSpec> heads, Plugins.PluginCatalog catalog, Func<PluginSpec, EncoderModule> encoderFor,
@@ -16,13 +21,28 @@ public static class Evaluator
     {
         var outcomes = new List<HeadOutcome>();
         using var features = new FeatureCache();
-        foreach (var spec in heads)
+        var subsets = new Dictionary<int, BalancedSubset>();
+        try
         {
-            var clock = Stopwatch.StartNew();
-            var head = catalog.Create<IDownstreamHead>(spec.Type, spec.Options, context);
-            var result = head.Evaluate(new HeadContext(encoderFor(spec), train, test, context.Device, context.Seed, context.Progress, features));
-            var settings = new Dictionary<string, string>(Settings(spec.Options)) { ["encoder"] = OptionProperties.FormatValue(spec.Encoder) };
-            outcomes.Add(new HeadOutcome(spec.Label, settings, result, clock.Elapsed.TotalSeconds));
+            foreach (var spec in heads)
+            {
+                var clock = Stopwatch.StartNew();
+                var labelled = spec.LabelsPerClass == 0 ? train
+                    : subsets.TryGetValue(spec.LabelsPerClass, out var subset) ? subset
+                    : subsets[spec.LabelsPerClass] = BalancedSubset.Of(train, spec.LabelsPerClass, context.Seed);
+                var head = catalog.Create<IDownstreamHead>(spec.Type, spec.Options, context);
+                var result = head.Evaluate(new HeadContext(encoderFor(spec), labelled, test, context.Device, context.Seed, context.Progress, features));
+                var settings = new Dictionary<string, string>(Settings(spec.Options))
+                {
+                    ["encoder"] = OptionProperties.FormatValue(spec.Encoder),
+                    ["labels_per_class"] = spec.LabelsPerClass == 0 ? "all" : spec.LabelsPerClass.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+                outcomes.Add(new HeadOutcome(spec.Label, settings, result, clock.Elapsed.TotalSeconds));
+            }
+        }
+        finally
+        {
+            foreach (var subset in subsets.Values) subset.Dispose();
         }
         return outcomes;
     }

@@ -5,17 +5,20 @@ using SdAE.Host.Runs;
 namespace SdAE.Host.Reports;
 
 /// <summary>
-/// Per-run pictures: pretraining.png (epoch loss, and the top-1 of every head evaluated during
-/// pre-training on the right axis, ending at its final value) and evaluation.png (test top-1 per
-/// epoch of every head that reports a curve). What to draw comes from what heads report, not from their names.
+/// Per-run pictures: pretraining.png (the loss at every logged step, and the top-1 of every head
+/// evaluated during pre-training on the right axis, ending at its final value), health.png (the
+/// diagnostics per epoch) and evaluation.png (test top-1 per epoch of every head that reports a curve). What to draw comes from what heads report, not from their names.
 /// </summary>
 public static class RunPlots
 {
     public static IReadOnlyList<string> Write(RunFolder folder, IReadOnlyList<HeadOutcome> heads)
     {
         var written = new List<string>();
-        if (PretrainingCurves(folder.Metrics.Read(), heads) is { } pretraining)
+        var records = folder.Metrics.Read();
+        if (PretrainingCurves(records, heads) is { } pretraining)
             written.Add(Save(pretraining, folder.File("pretraining.png")));
+        if (HealthCurves(records) is { } health)
+            written.Add(Save(health, folder.File("health.png")));
         var trained = heads.Where(h => h.Result.Curve is { Count: > 0 } curve && curve.All(p => p.ContainsKey("epoch") && p.ContainsKey(HeadResult.Top1Metric))).ToList();
         if (trained.Count > 0)
         {
@@ -27,25 +30,26 @@ public static class RunPlots
                 line.LegendText = head.Label;
             }
             plot.Title("Evaluation: test top-1 per epoch");
-            plot.XLabel("epoch");
             plot.YLabel("top-1 (%)");
-            plot.ShowLegend();
-            written.Add(Save(plot, folder.File("evaluation.png")));
+            written.Add(Save(Finish(plot), folder.File("evaluation.png")));
         }
         return written;
     }
 
+    /// <summary>The loss at every logged step, and online evaluations' top-1 per epoch (right axis) ending at their final value.</summary>
     static Plot? PretrainingCurves(IReadOnlyList<MetricsRecord> records, IReadOnlyList<HeadOutcome> heads)
     {
-        var losses = records.Where(r => r.IsEpochEnd).Select(r => (r.Epoch, Loss: r.Values[MetricsLog.EpochLoss])).ToList();
-        if (losses.Count == 0) return null;
+        var steps = records.Where(r => r.IsStep && r.Values.ContainsKey("loss")).ToList();
+        var epochEnds = records.Where(r => r.IsEpochEnd).ToList();
+        if (steps.Count == 0 || epochEnds.Count == 0) return null;
         var online = MetricsLog.EvaluationSeries(records, HeadResult.Top1Metric);
         foreach (var head in heads.Where(h => online.ContainsKey(h.Label)))
-            online[head.Label].Add((losses[^1].Epoch, head.Result.Top1));
+            online[head.Label].Add((epochEnds[^1].Epoch, head.Result.Top1));
 
         var plot = new Plot();
-        var lossLine = plot.Add.Scatter(losses.Select(p => p.Epoch).ToArray(), losses.Select(p => p.Loss).ToArray());
-        lossLine.LegendText = "pre-training loss";
+        var lossLine = plot.Add.Scatter(steps.Select(r => r.Epoch).ToArray(), steps.Select(r => r.Values["loss"]).ToArray());
+        lossLine.LegendText = "loss (logged steps)";
+        lossLine.MarkerSize = 0;
         foreach (var (label, points) in online)
         {
             var line = plot.Add.Scatter(points.Select(p => p.Epoch).ToArray(), points.Select(p => 100 * p.Value).ToArray());
@@ -53,9 +57,35 @@ public static class RunPlots
             line.Axes.YAxis = plot.Axes.Right;
         }
         plot.Title("Pre-training");
-        plot.XLabel("epoch");
         plot.YLabel("loss");
         if (online.Count > 0) plot.Axes.Right.Label.Text = "online evaluation top-1 (%)";
+        return Finish(plot);
+    }
+
+    /// <summary>The health diagnostics per epoch: effective ranks (left) and the fixed-batch loss and target spread (right).</summary>
+    static Plot? HealthCurves(IReadOnlyList<MetricsRecord> records)
+    {
+        var epochEnds = records.Where(r => r.IsEpochEnd && r.Values.ContainsKey("student_rank")).ToList();
+        if (epochEnds.Count == 0) return null;
+        var plot = new Plot();
+        foreach (var name in epochEnds.SelectMany(r => r.Values.Keys).Distinct().Where(n => n != MetricsLog.EpochLoss))
+        {
+            var points = epochEnds.Where(r => r.Values.ContainsKey(name)).ToList();
+            var line = plot.Add.Scatter(points.Select(r => r.Epoch).ToArray(), points.Select(r => r.Values[name]).ToArray());
+            line.LegendText = name.Replace('_', ' ');
+            if (!name.EndsWith("_rank", StringComparison.Ordinal)) line.Axes.YAxis = plot.Axes.Right;
+        }
+        plot.Title("Health: effective rank of features on a fixed batch; loss and target spread there");
+        plot.YLabel("effective rank");
+        plot.Axes.Right.Label.Text = "probe loss, target spread";
+        return Finish(plot);
+    }
+
+    /// <summary>Epoch axis with whole-number ticks, and a legend.</summary>
+    static Plot Finish(Plot plot)
+    {
+        plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.ShowLegend();
         return plot;
     }
