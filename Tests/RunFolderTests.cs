@@ -82,4 +82,17 @@ public class RunFolderTests
         Assert.That(first.Find("codebook.bin"), Is.EqualTo(Path.Combine(folder.Path, "runs", "x", "a", "codebook.bin")));
         Assert.That(File.ReadAllBytes(sibling.Find("codebook.bin")!), Is.EqualTo(new byte[] { 7 }), "from the shared cache");
     }
+
+    [Test]
+    public void TensorBoardGetsEveryScalarUnderItsGroup()
+    {
+        using var folder = new TempFolder();
+        var log = new TensorBoardLog(Path.Combine(folder.Path, "tensorboard"));
+        log.Write(new MetricsRecord(3, 0.5, new Dictionary<string, double> { ["loss"] = 0.25 }));
+        log.Write(new MetricsRecord(6, 1, new Dictionary<string, double> { ["top1"] = 0.5 }, Evaluation: "knn@10"));
+        var events = Directory.GetFiles(Path.Combine(folder.Path, "tensorboard"), "events.out.tfevents.*");
+        Assert.That(events, Has.Length.EqualTo(1));
+        var text = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(events[0]));
+        Assert.That(text, Does.Contain("brain.Event:2").And.Contain("train/loss").And.Contain("eval/knn@10/top1"));
+    }
 }

@@ -59,7 +59,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
         double meanLoss = lossSum.item<float>() / stepsPerEpoch;
         var values = new Dictionary<string, double> { [MetricsLog.EpochLoss] = meanLoss };
         foreach (var (name, value) in health.Measure(epoch + 1)) values[name] = value;
-        session.Folder.Metrics.Append(new MetricsRecord(step, epoch + 1, values));
+        session.Log(new MetricsRecord(step, epoch + 1, values));
         display.Info($"epoch {epoch + 1}: " + string.Join("  ", values.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key} {v.Value:0.####}"))));
         return (state with { CompletedEpochs = epoch + 1, Step = step }, meanLoss, stepsPerEpoch * pretrain.Batch);
     }

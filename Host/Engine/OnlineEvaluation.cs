@@ -17,7 +17,7 @@ public sealed class OnlineEvaluation(TrainingSession session, ITrainingDisplay d
         var environment = session.Environment;
         foreach (var outcome in Evaluator.RunAll(due, session.Loaded.Catalog, session.Model.EncoderFor, environment.Train, environment.Test, environment.Context))
         {
-            session.Folder.Metrics.Append(new MetricsRecord(state.Step, epoch, outcome.Result.Metrics, outcome.Label));
+            session.Log(new MetricsRecord(state.Step, epoch, outcome.Result.Metrics, outcome.Label));
             display.Info($"epoch {epoch}: {outcome.Label} top-1 {outcome.Result.Top1:P2}");
         }
         session.Model.Train(true);

@@ -28,7 +28,7 @@ public sealed class StepLog(TrainingSession session, ITrainingDisplay display)
         var values = new Dictionary<string, double> { ["loss"] = loss, ["lr"] = lr, ["images_per_second"] = imagesPerSecond };
         foreach (var (name, value) in targetLoss.Metrics ?? new Dictionary<string, TorchSharp.torch.Tensor>())
             values[name] = value.item<float>();
-        session.Folder.Metrics.Append(new MetricsRecord(step, epoch + (double)stepInEpoch / session.StepsPerEpoch, values));
+        session.Log(new MetricsRecord(step, epoch + (double)stepInEpoch / session.StepsPerEpoch, values));
         display.Step(new StepReport(epoch + 1, pretrain.Epochs, stepInEpoch, session.StepsPerEpoch, step, session.Schedule.TotalSteps, loss, lr, imagesPerSecond, remaining));
         window.Restart();
         windowImages = 0;

@@ -26,6 +26,7 @@ public sealed class TrainingSession : IDisposable
         Optimizer = optimizer;
         Schedule = schedule;
         StepsPerEpoch = stepsPerEpoch;
+        tensorBoard = new TensorBoardLog(folder.TensorBoardPath);
     }
 
     public LoadedExperiment Loaded { get; }
@@ -36,6 +37,14 @@ public sealed class TrainingSession : IDisposable
     public IParameterOptimizer Optimizer { get; }
     public LearningRateSchedule Schedule { get; }
     public long StepsPerEpoch { get; }
+    readonly TensorBoardLog tensorBoard;
+
+    /// <summary>Appends to metrics.jsonl and mirrors the values to TensorBoard.</summary>
+    public void Log(MetricsRecord record)
+    {
+        Folder.Metrics.Append(record);
+        tensorBoard.Write(record);
+    }
 
     /// <summary>Opens the run folder (checking the config of a run being resumed), loads the data, builds the model and optimizer.</summary>
     public static TrainingSession Open(LoadedExperiment loaded, ITrainingDisplay display)

@@ -14,6 +14,7 @@ public sealed class RunFolder(string path)
     public string CheckpointPath => System.IO.Path.Combine(Path, "checkpoints", "last.ckpt");
     public string ResultsPath => File("results.json");
     public MetricsLog Metrics => new(File("metrics.jsonl"));
+    public string TensorBoardPath => File("tensorboard");
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Where plugins keep their files: this folder, and a cache shared by every run under the same output folder.</summary>

@@ -1,0 +1,21 @@
+using static TorchSharp.torch.utils;
+
+namespace SdAE.Host.Runs;
+
+/// <summary>
+/// The metrics of a run as TensorBoard scalars too (run folder's tensorboard/, through TorchSharp's
+/// SummaryWriter): steps under train/, epoch ends under epoch/, online evaluations under eval/&lt;head&gt;/.
+/// `tensorboard --logdir runs` shows every run. metrics.jsonl stays the record the framework reads.
+/// </summary>
+public sealed class TensorBoardLog(string directory)
+{
+    readonly TorchSharp.Modules.SummaryWriter writer = tensorboard.SummaryWriter(directory);
+
+    public void Write(MetricsRecord record)
+    {
+        string group = record.Evaluation is { } head ? $"eval/{head}" : record.IsEpochEnd ? "epoch" : "train";
+        long wallTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();   // TensorBoard reads seconds; the writer's default is 0
+        foreach (var (name, value) in record.Values)
+            writer.add_scalar($"{group}/{name}", (float)value, (int)record.Step, wallTime);
+    }
+}
