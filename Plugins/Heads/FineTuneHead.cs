@@ -40,8 +40,11 @@ public sealed class FineTuneOptions
     [Description("Classifier input: mean of patch tokens (+ LayerNorm) or the cls token.")]
     public FeaturePooling Pooling { get; set; } = FeaturePooling.Mean;
 
-    [Range(0, int.MaxValue), Description("Train on the first N training images only; 0 uses all (CPU budgets).")]
+    [Range(0, int.MaxValue), Description("Train on the first N training images only; 0 uses all (CPU budgets). For label-scarce protocols use the head's labels_per_class.")]
     public int TrainLimit { get; set; }
+
+    [Range(1, 10000), Description("Test top-1 for the curve every N epochs and after the last; on small label budgets the test passes cost more than the training.")]
+    public int EvalEvery { get; set; } = 1;
 }
 
 /// <summary>Encoder + classifier on pooled tokens; the encoder is a copy, so the evaluated one is untouched.</summary>
@@ -95,7 +98,7 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
         var groups = LayerDecay.Groups(model.named_parameters().Select(p => (p.name, p.parameter)), model.Encoder, "encoder.", options.LayerDecay, options.WeightDecay);
         using var optimizer = new AdamW(groups, 0.9, 0.999);
         long trainCount = Classification.Limit(context.Train, options.TrainLimit);
-        long stepsPerEpoch = Math.Max(1, trainCount / options.Batch);
+        long stepsPerEpoch = (trainCount + options.Batch - 1) / options.Batch;   // the last batch may be smaller: small label budgets keep every image
         var schedule = new LearningRateSchedule(LearningRateSchedule.ScaledPeak(options.Lr, options.Batch), 0,
             (long)(options.WarmupEpochs * stepsPerEpoch), options.Epochs * stepsPerEpoch);
 
@@ -121,6 +124,7 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
                 if ((i + 1) % LossShownEvery == 0 || i + 1 == stepsPerEpoch) shownLoss = $"loss {lossSum.item<float>() / (i + 1):F4}";
                 context.Progress.Report($"{Protocol}: epoch {epoch + 1}/{options.Epochs}", i + 1, stepsPerEpoch, shownLoss);
             }
+            if ((epoch + 1) % options.EvalEvery != 0 && epoch + 1 != options.Epochs) continue;
             model.eval();
             double top1 = Classification.Accuracy(context.Test, model.forward, options.Batch, context.Device);
             curve.Add(new Dictionary<string, double> { ["epoch"] = epoch + 1, ["train_loss"] = lossSum.item<float>() / stepsPerEpoch, ["top1"] = top1 });

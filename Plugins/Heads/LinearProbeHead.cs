@@ -71,7 +71,8 @@ public sealed class LinearProbeHead(LinearProbeOptions options) : IDownstreamHea
         classifier.to(trainFeatures.device);
         var parameters = classifier.named_parameters().Select(p => (p.name, p.parameter)).ToList();
         long count = trainFeatures.shape[0];
-        long stepsPerEpoch = Math.Max(1, count / options.Batch);
+        // every image every epoch (small label budgets), except a last batch of one, which BatchNorm cannot normalise
+        long stepsPerEpoch = count / options.Batch + (count % options.Batch > 1 ? 1 : 0);
         var schedule = new LearningRateSchedule(LearningRateSchedule.ScaledPeak(options.Lr, options.Batch), 0,
             (long)(options.WarmupEpochs * stepsPerEpoch), options.Epochs * stepsPerEpoch);
         using var adamw = options.Optimizer == ProbeOptimizer.Adamw ? new AdamW(AdamW.DecayGroups(parameters, options.WeightDecay), 0.9, 0.999) : null;
