@@ -20,7 +20,7 @@ public enum ProbeOptimizer
 public sealed class LinearProbeOptions
 {
     [Range(1, 100000)]
-    public int Epochs { get; set; } = 30;
+    public int Epochs { get; set; } = 100;
 
     [Range(1, 1 << 20)]
     public int Batch { get; set; } = 256;
