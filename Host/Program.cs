@@ -17,8 +17,8 @@ app.Configure(config =>
         .WithExample("validate", "experiments/mae_vit-micro_fmnist.yaml");
     config.AddCommand<SweepCommand>("sweep")
         .WithDescription("Run a comparison sweep (base experiment x variants x grid), N runs at a time, and write a report.")
-        .WithExample("sweep", "experiments/compare_fmnist.yaml", "--jobs", "2")
-        .WithExample("sweep", "experiments/compare_fmnist.yaml", "--dry-run");
+        .WithExample("sweep", "experiments/reproduce_fmnist.yaml", "--jobs", "2")
+        .WithExample("sweep", "experiments/reproduce_fmnist.yaml", "--dry-run");
     config.AddCommand<BenchCommand>("bench")
         .WithDescription("Time an experiment's training step (ms/step, images/s, estimated TFLOP/s, peak memory) with each optimizer.")
         .WithExample("bench", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "20");

@@ -29,11 +29,13 @@ public class RunFolderTests
         Assert.That(merged.Heads.Select(h => (h.Label, h.Result.Top1)), Is.EqualTo(new[] { ("finetune", 0.7), ("knn", 0.9) }));
     }
 
-    [Test]
-    public void AResultsFileThisVersionCannotReadIsAUserError()
+    [TestCase("{ \"heads\": 3 }")]
+    [TestCase("{ \"experiment\": \"x\" }")]
+    [TestCase("{ \"experiment\": \"x\", \"run\": \"r\", \"seed\": 0, \"epochs\": 1, \"train_seconds\": 1, \"images_per_second\": 1, \"heads\": [ { \"type\": \"knn\", \"seconds\": 1 } ] }")]
+    public void AResultsFileThisVersionCannotReadIsAUserError(string text)
     {
         using var folder = new TempFolder();
-        File.WriteAllText(Path.Combine(folder.Path, "results.json"), "{ \"heads\": 3 }");
+        File.WriteAllText(Path.Combine(folder.Path, "results.json"), text);
         var e = Assert.Throws<UserError>(() => new RunFolder(folder.Path).ReadResults());
         Assert.That(e!.Fix, Does.Contain("sdae eval"));
     }
@@ -94,5 +96,33 @@ public class RunFolderTests
         Assert.That(events, Has.Length.EqualTo(1));
         var text = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(events[0]));
         Assert.That(text, Does.Contain("brain.Event:2").And.Contain("train/loss").And.Contain("eval/knn@10/top1"));
+    }
+
+    [Test]
+    public void ATornLastLineIsSkippedAndNonFiniteValuesSurvive()
+    {
+        using var folder = new TempFolder();
+        var run = new RunFolder(folder.Path);
+        run.Metrics.Append(new MetricsRecord(1, 0.5, new Dictionary<string, double> { ["loss"] = double.NaN }));
+        File.AppendAllText(run.Metrics.Path, "{\"step\":2,\"epo");   // a crash mid-append
+        var records = run.Metrics.Read();
+        Assert.That(records, Has.Count.EqualTo(1));
+        Assert.That(double.IsNaN(records[0].Values["loss"]), Is.True);
+        run.Metrics.TrimAfter(5);
+        Assert.That(File.ReadAllLines(run.Metrics.Path), Has.Length.EqualTo(1), "the torn line is dropped on resume");
+
+        var diverged = new HeadOutcome("finetune", new Dictionary<string, string>(), new HeadResult(new Dictionary<string, double> { ["top1"] = 0.1, ["train_loss"] = double.NaN }), 1);
+        run.WriteResults(new RunResults("x", "default", 0, 1, 1, 1, [diverged]));
+        Assert.That(double.IsNaN(run.ReadResults().Heads[0].Result.Metrics["train_loss"]), Is.True);
+    }
+
+    [Test]
+    public void ParallelRunsWritingTheSameSharedFileDoNotCollide()
+    {
+        using var folder = new TempFolder();
+        var runs = Enumerable.Range(0, 8).Select(i => new RunFolder(Path.Combine(folder.Path, "runs", "x", $"run{i}")).Files).ToList();
+        Parallel.ForEach(runs, files => files.Write("codebook.bin", stream => stream.Write(new byte[64 * 1024])));
+        Assert.That(runs.All(files => files.Find("codebook.bin") is { } path && new FileInfo(path).Length == 64 * 1024), Is.True);
+        Assert.That(Directory.GetFiles(Path.Combine(folder.Path, "runs", ".cache")), Has.Length.EqualTo(1), "no temporary file left behind");
     }
 }

@@ -26,7 +26,9 @@ public class TrainingStageTests() : StripeDataFixture(trainCount: 256, testCount
         var start = session.StartOrResume(SilentTrainingDisplay.Instance);
         Assert.That(start, Is.EqualTo(new TrainingState(0, 0, 0)), "a fresh run starts at zero");
 
-        var (after, loss, images) = new EpochRunner(session, SilentTrainingDisplay.Instance).Run(start);
+        var runner = new EpochRunner(session, SilentTrainingDisplay.Instance);
+        var (after, loss, images) = runner.Run(start);
+        runner.LogEpochEnd(after, loss);
         Assert.That((after.CompletedEpochs, after.Step, images), Is.EqualTo((1, 256L / 32, 256L)));
         Assert.That(double.IsFinite(loss), Is.True);
         var records = session.Folder.Metrics.Read();

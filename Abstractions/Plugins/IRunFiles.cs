@@ -10,7 +10,7 @@ public interface IRunFiles
     /// <summary>The path of <paramref name="name"/> in this run's folder, else in the shared cache; null when neither has it.</summary>
     string? Find(string name);
 
-    /// <summary>Writes <paramref name="name"/> into this run's folder and the shared cache, each atomically.</summary>
+    /// <summary>Writes <paramref name="name"/> into this run's folder and the shared cache where it is not there yet, each atomically.</summary>
     void Write(string name, Action<Stream> write);
 }
 

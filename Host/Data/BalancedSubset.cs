@@ -24,8 +24,20 @@ public sealed class BalancedSubset : IImageDataset, IDisposable
     /// <summary>int64 [ClassCount x N]: the chosen images' indices in the source, class by class.</summary>
     public Tensor Indices { get; }
 
+    /// <summary>Fails now, with what to change, when a class has fewer than <paramref name="perClass"/> training images.</summary>
+    public static void Require(IImageDataset source, int perClass)
+    {
+        using var scope = NewDisposeScope();
+        var counts = source.Labels.bincount(null, source.ClassCount).data<long>().ToArray();
+        int smallest = Array.IndexOf(counts, counts.Min());
+        if (counts[smallest] < perClass)
+            throw new UserError($"labels_per_class {perClass} needs {perClass} training images of class {smallest}, but {source.Name} has {counts[smallest]}.",
+                $"use labels_per_class {counts[smallest]} or less.");
+    }
+
     public static BalancedSubset Of(IImageDataset source, int perClass, int seed)
     {
+        Require(source, perClass);
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)EpochBatches.DeriveSeed(seed, 0, Stream));
         var order = randperm(source.Count, generator: generator);
@@ -33,11 +45,7 @@ public sealed class BalancedSubset : IImageDataset, IDisposable
         var chosen = new List<Tensor>();
         for (int c = 0; c < source.ClassCount; c++)
         {
-            var ofClass = order.masked_select(labels.eq(c));
-            if (ofClass.numel() < perClass)
-                throw new UserError($"labels_per_class {perClass} needs {perClass} training images of class {c}, but {source.Name} has {ofClass.numel()}.",
-                    $"use labels_per_class {ofClass.numel()} or less.");
-            chosen.Add(ofClass.narrow(0, 0, perClass));
+            chosen.Add(order.masked_select(labels.eq(c)).narrow(0, 0, perClass));
         }
         return new BalancedSubset(source, cat(chosen), perClass);
     }

@@ -11,8 +11,8 @@ namespace SdAE.Host.Engine;
 /// <summary>
 /// One pre-training epoch: seeds the epoch's random streams from (seed, epoch) so a resumed run
 /// replays the same batches, masks and augmentations; prepares batches (optionally ahead, on a
-/// background thread); runs the training steps and logs them; then the target's end-of-epoch hook
-/// and the health diagnostics, logged with the epoch's mean loss.
+/// background thread); runs the training steps and logs them; then the target's end-of-epoch hook.
+/// <see cref="LogEpochEnd"/> then logs the epoch's mean loss with the health diagnostics.
 /// </summary>
 public sealed class EpochRunner(TrainingSession session, ITrainingDisplay display)
 {
@@ -57,10 +57,15 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
 
         model.Target.AfterEpoch(new TrainingProgress(epoch + 1, pretrain.Epochs, step, session.Schedule.TotalSteps));
         double meanLoss = lossSum.item<float>() / stepsPerEpoch;
-        var values = new Dictionary<string, double> { [MetricsLog.EpochLoss] = meanLoss };
-        foreach (var (name, value) in health.Measure(epoch + 1)) values[name] = value;
-        session.Log(new MetricsRecord(step, epoch + 1, values));
-        display.Info($"epoch {epoch + 1}: " + string.Join("  ", values.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key} {v.Value:0.####}"))));
         return (state with { CompletedEpochs = epoch + 1, Step = step }, meanLoss, stepsPerEpoch * pretrain.Batch);
+    }
+
+    /// <summary>The epoch's line: its mean loss and the health diagnostics (not training time: the caller's clock is stopped).</summary>
+    public void LogEpochEnd(TrainingState state, double meanLoss)
+    {
+        var values = new Dictionary<string, double> { [MetricsLog.EpochLoss] = meanLoss };
+        foreach (var (name, value) in health.Measure(state.CompletedEpochs)) values[name] = value;
+        session.Log(new MetricsRecord(state.Step, state.CompletedEpochs, values));
+        display.Info($"epoch {state.CompletedEpochs}: " + string.Join("  ", values.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key} {v.Value:0.####}"))));
     }
 }

@@ -36,7 +36,11 @@ public sealed class HealthProbe(TrainingSession session, ITrainingDisplay displa
         var plan = model.Masking.Sample(count, model.Encoder.Grid, generator).To(device);
         var output = model.Forward(images, plan);
         values["probe_loss"] = output.Loss.Loss.item<float>();
-        values["student_rank"] = EffectiveRank(model.Encoder.Features(images, FeaturePooling.Mean));
+        var features = model.Encoder.Features(images, FeaturePooling.Mean);
+        if (!double.IsFinite(values["probe_loss"]) || !features.isfinite().all().item<bool>())
+            throw new UserError($"the model gives non-finite outputs on the probe batch after epoch {epoch}: training has diverged.",
+                "lower the learning rate or enable pretrain.clip_grad.");
+        values["student_rank"] = EffectiveRank(features);
         if (model.Target is ITeacherProvider teacher)
             values["teacher_rank"] = EffectiveRank(teacher.Teacher.Features(images, FeaturePooling.Mean));
         var targets = model.Target.ComputeTargets(images, plan);

@@ -45,7 +45,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         return new RunOutcome(session.Folder, heads, training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond, reconstruction);
     }
 
-    /// <summary>The epochs left: train one, evaluate online if due, checkpoint if due (or when stopping early). Online evaluation does not count as training time.</summary>
+    /// <summary>The epochs left: train one, log it with its health diagnostics, evaluate online if due, checkpoint if due (or when stopping early). Diagnostics and online evaluation do not count as training time.</summary>
     TrainingOutcome TrainEpochs(TrainingSession session, TrainingState state)
     {
         int epochs = session.Experiment.Pretrain.Epochs;
@@ -62,6 +62,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             losses.Add(loss);
             images += epochImages;
             clock.Stop();
+            epochRunner.LogEpochEnd(state, loss);
             online.RunIfDue(state);
             clock.Start();
             state = state with { TrainSeconds = earlierSeconds + clock.Elapsed.TotalSeconds };
@@ -73,13 +74,13 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         return new TrainingOutcome(state, losses, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), stopped);
     }
 
-    /// <summary>The last stage: a checkpoint even for zero epochs, the reconstruction sample, the final evaluations and results.json.</summary>
+    /// <summary>The last stage: a checkpoint even for zero epochs, the final evaluations, the reconstruction sample and results.json.</summary>
     (IReadOnlyList<HeadOutcome> Heads, ReconstructionSample? Reconstruction) Finish(TrainingSession session, TrainingOutcome training)
     {
         var (experiment, environment) = (session.Experiment, session.Environment);
         if (experiment.Pretrain.Epochs == 0 && !session.Folder.HasCheckpoint) session.SaveCheckpoint(training.State);
-        var reconstruction = ReconstructionSample.Draw(session);
         var heads = Evaluator.RunAll(experiment.Eval, loaded.Catalog, session.Model.EncoderFor, environment.Train, environment.Test, environment.Context);
+        var reconstruction = ReconstructionSample.Draw(session);
         session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs,
             training.State.TrainSeconds, training.ImagesPerSecond, heads));
         return (heads, reconstruction);

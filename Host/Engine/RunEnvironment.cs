@@ -28,6 +28,18 @@ public sealed class RunEnvironment : IDisposable
         var device = DeviceSelector.Resolve(experiment.Device, display.Info);
         var train = MnistDatasets.Load(experiment.Data, MnistDatasets.Split.Train);
         var test = MnistDatasets.Load(experiment.Data, MnistDatasets.Split.Test);
+        // before any training: a label budget the data cannot meet would otherwise fail at the first evaluation
+        try
+        {
+            foreach (var perClass in experiment.Eval.Select(h => h.LabelsPerClass).Where(n => n > 0).Distinct())
+                BalancedSubset.Require(train, perClass);
+        }
+        catch
+        {
+            train.Dispose();
+            test.Dispose();
+            throw;
+        }
         var context = new PluginContext
         {
             ImageSize = train.ImageSize,

@@ -53,17 +53,17 @@ public sealed class TrainingSession : IDisposable
         var folder = RunFolder.For(experiment);
         var environment = RunEnvironment.Open(experiment, folder, display);
         PretrainingModel? model = null;
+        IParameterOptimizer? optimizer = null;
         try
         {
             folder.WriteOrCheckConfig(experiment);
             display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test.Count})");
             model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
             var pretrain = experiment.Pretrain;
-            var optimizer = model.CreateOptimizer(pretrain);
+            optimizer = model.CreateOptimizer(pretrain);
             long stepsPerEpoch = EpochBatches.StepsPerEpoch(environment.Train.Count, pretrain.Batch);
             if (pretrain.Epochs > 0 && stepsPerEpoch == 0)
             {
-                optimizer.Dispose();
                 throw new UserError($"pretrain.batch {pretrain.Batch} is larger than the training set ({environment.Train.Count} images).", "use a smaller batch or more images.");
             }
             var schedule = new LearningRateSchedule(LearningRateSchedule.ScaledPeak(pretrain.Lr.Base, pretrain.Batch), pretrain.Lr.Min,
@@ -74,6 +74,7 @@ public sealed class TrainingSession : IDisposable
         }
         catch
         {
+            optimizer?.Dispose();
             model?.Dispose();
             environment.Dispose();
             throw;
@@ -82,12 +83,15 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// Loads the last checkpoint if there is one (and drops metric lines it does not cover);
-    /// otherwise prepares the target (a k-means codebook) for a fresh start.
+    /// otherwise starts the logs over (a crash before the first checkpoint leaves lines behind) and
+    /// prepares the target (a k-means codebook).
     /// </summary>
     public TrainingState StartOrResume(ITrainingDisplay display)
     {
         if (!Folder.HasCheckpoint)
         {
+            Folder.Metrics.Clear();
+            if (Directory.Exists(Folder.TensorBoardPath)) Directory.Delete(Folder.TensorBoardPath, recursive: true);
             Model.Target.Prepare(Environment.Train);
             return new TrainingState(0, 0, 0);
         }

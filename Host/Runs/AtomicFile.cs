@@ -10,8 +10,9 @@ public static class AtomicFile
     public static void Write(string path, Action<string> writeTo)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // unique per writer: parallel runs (a sweep) may write the same shared file at once
         var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!,
-            $".{Path.GetFileNameWithoutExtension(path)}.tmp{Path.GetExtension(path)}");
+            $".{Path.GetFileNameWithoutExtension(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp{Path.GetExtension(path)}");
         try
         {
             writeTo(temporary);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace SdAE.Host.Runs;
 
@@ -22,22 +24,44 @@ public sealed class MetricsLog(string path)
     public string Path { get; } = path;
     public bool Exists => File.Exists(Path);
 
+    static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public void Append(MetricsRecord record)
     {
         var line = new Dictionary<string, object> { [StepKey] = record.Step, [EpochKey] = record.Epoch };
         if (record.Evaluation is not null) line[EvaluationKey] = record.Evaluation;
         foreach (var (name, value) in record.Values) line[name] = value;
-        File.AppendAllText(Path, JsonSerializer.Serialize(line) + "\n");
+        File.AppendAllText(Path, JsonSerializer.Serialize(line, Json) + "\n");
     }
 
-    public IReadOnlyList<MetricsRecord> Read() => Exists ? File.ReadLines(Path).Where(l => l.Length > 0).Select(Parse).ToList() : [];
+    /// <summary>Every readable line; a line torn by a crash mid-append is skipped.</summary>
+    public IReadOnlyList<MetricsRecord> Read() => Exists ? File.ReadLines(Path).Select(TryParse).OfType<MetricsRecord>().ToList() : [];
 
-    /// <summary>Keeps only lines up to <paramref name="step"/>: what a resumed run would otherwise log twice.</summary>
+    /// <summary>Keeps only lines up to <paramref name="step"/>: what a resumed run would otherwise log twice (and any torn line).</summary>
     public void TrimAfter(long step)
     {
         if (!Exists) return;
-        var kept = File.ReadAllLines(Path).Where(line => line.Length > 0 && Parse(line).Step <= step);
+        var kept = File.ReadAllLines(Path).Where(line => TryParse(line) is { } record && record.Step <= step);
         AtomicFile.WriteAllText(Path, string.Concat(kept.Select(line => line + "\n")));
+    }
+
+    /// <summary>Starts the log over (a run starting from scratch after a crash before its first checkpoint).</summary>
+    public void Clear()
+    {
+        if (Exists) File.Delete(Path);
+    }
+
+    static MetricsRecord? TryParse(string line)
+    {
+        if (line.Length == 0) return null;
+        try
+        {
+            return Parse(line);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Online evaluations by head label: (epoch, value of <paramref name="metric"/>) in log order.</summary>
@@ -60,7 +84,11 @@ public sealed class MetricsLog(string path)
                 case StepKey: step = property.Value.GetInt64(); break;
                 case EpochKey: epoch = property.Value.GetDouble(); break;
                 case EvaluationKey: evaluation = property.Value.GetString(); break;
-                default: if (property.Value.ValueKind == JsonValueKind.Number) values[property.Name] = property.Value.GetDouble(); break;
+                default:
+                    if (property.Value.ValueKind == JsonValueKind.Number) values[property.Name] = property.Value.GetDouble();
+                    else if (property.Value.ValueKind == JsonValueKind.String && double.TryParse(property.Value.GetString(), CultureInfo.InvariantCulture, out var named))
+                        values[property.Name] = named;   // NaN, Infinity
+                    break;
             }
         }
         return new MetricsRecord(step, epoch, values, evaluation);

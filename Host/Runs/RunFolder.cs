@@ -42,7 +42,7 @@ public sealed class RunFolder(string path)
     }
 }
 
-/// <summary>A run's plugin files: found in the run folder first, then in the shared cache; written to both.</summary>
+/// <summary>A run's plugin files: found in the run folder first, then in the shared cache; written to each of them that lacks it.</summary>
 public sealed class RunFiles(string runDirectory, string sharedCache) : Abstractions.Plugins.IRunFiles
 {
     IEnumerable<string> Places(string name) => [System.IO.Path.Combine(runDirectory, name), System.IO.Path.Combine(sharedCache, name)];
@@ -51,6 +51,6 @@ public sealed class RunFiles(string runDirectory, string sharedCache) : Abstract
 
     public void Write(string name, Action<Stream> write)
     {
-        foreach (var place in Places(name)) AtomicFile.Write(place, write);
+        foreach (var place in Places(name).Where(place => !System.IO.File.Exists(place))) AtomicFile.Write(place, write);
     }
 }

@@ -15,6 +15,9 @@ public sealed record RunResults(string Experiment, string Run, int Seed, int Epo
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,   // a diverged head's NaN loss is a result too
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
@@ -32,7 +35,7 @@ public sealed record RunResults(string Experiment, string Run, int Seed, int Epo
             return new RunResults(file.Experiment, file.Run, file.Seed, file.Epochs, file.TrainSeconds, file.ImagesPerSecond,
                 file.Heads.Select(h => new HeadOutcome(h.Type, h.Settings, new HeadResult(h.Metrics, h.Curve, h.Kinds), h.Seconds)).ToList());
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
             throw new UserError($"{path} is not a results file this version can read ({e.Message}).", "run 'sdae eval' on the run folder to write it again.");
         }
@@ -47,5 +50,5 @@ public sealed record RunResults(string Experiment, string Run, int Seed, int Epo
     sealed record ResultsFile(string Experiment, string Run, int Seed, int Epochs, double TrainSeconds, double ImagesPerSecond, List<HeadEntry> Heads);
 
     sealed record HeadEntry(string Type, double Seconds, Dictionary<string, string> Settings, Dictionary<string, double> Metrics,
-        Dictionary<string, MetricKind>? Kinds, List<Dictionary<string, double>>? Curve);
+        Dictionary<string, MetricKind>? Kinds = null, List<Dictionary<string, double>>? Curve = null);
 }

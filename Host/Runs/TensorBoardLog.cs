@@ -7,12 +7,14 @@ namespace SdAE.Host.Runs;
 /// SummaryWriter): steps under train/, epoch ends under epoch/, online evaluations under eval/&lt;head&gt;/.
 /// `tensorboard --logdir runs` shows every run. metrics.jsonl stays the record the framework reads.
 /// </summary>
+/// <remarks>A resumed run adds a new event file; TensorBoard shows the steps it repeats twice.</remarks>
 public sealed class TensorBoardLog(string directory)
 {
-    readonly TorchSharp.Modules.SummaryWriter writer = tensorboard.SummaryWriter(directory);
+    TorchSharp.Modules.SummaryWriter? writer;   // created on the first record: a run that trains nothing writes no file
 
     public void Write(MetricsRecord record)
     {
+        writer ??= tensorboard.SummaryWriter(directory);
         string group = record.Evaluation is { } head ? $"eval/{head}" : record.IsEpochEnd ? "epoch" : "train";
         long wallTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();   // TensorBoard reads seconds; the writer's default is 0
         foreach (var (name, value) in record.Values)

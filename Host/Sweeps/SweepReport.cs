@@ -26,7 +26,7 @@ public sealed record RunMetrics(IReadOnlyDictionary<string, double> Metrics, IRe
 
 /// <summary>
 /// The sweep's report: report.csv and report.md (mean ± std over seeds of every metric in the runs'
-/// results.json, and wall time per run), comparison.png (final metrics) and knn_curves.png (online
+/// results.json, and wall time per run), comparison.png (final metrics) and online_curves.png (online
 /// evaluations over epochs, averaged over seeds).
 /// </summary>
 public static class SweepReport
