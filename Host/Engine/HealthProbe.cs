@@ -1,8 +1,5 @@
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Targets;
-using SdAE.Host.Data;
-using SdAE.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SdAE.Host.Engine;
@@ -25,15 +22,12 @@ public sealed class HealthProbe(TrainingSession session, ITrainingDisplay displa
     /// <summary>The diagnostics as named values for the epoch's metrics line.</summary>
     public IReadOnlyDictionary<string, double> Measure(int epoch)
     {
-        var (model, test, device) = (session.Model, session.Environment.Test, session.Environment.Device);
+        var model = session.Model;
         var values = new Dictionary<string, double>();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         model.Train(false);
-        using var generator = new Generator((ulong)EpochBatches.DeriveSeed(session.Experiment.Seed, 0, ProbeStream));
-        int count = (int)Math.Min(ProbeImages, test.Count);
-        var images = HostToDevice.Copy(test.Images(arange(count, dtype: ScalarType.Int64)), device);
-        var plan = model.Masking.Sample(count, model.Encoder.Grid, generator).To(device);
+        var (images, plan) = session.FixedTestBatch((int)Math.Min(ProbeImages, session.Environment.Test.Count), ProbeStream);
         var output = model.Forward(images, plan);
         values["probe_loss"] = output.Loss.Loss.item<float>();
         var features = model.Encoder.Features(images, FeaturePooling.Mean);

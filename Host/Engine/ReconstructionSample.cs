@@ -1,7 +1,4 @@
 using SdAE.Abstractions.Targets;
-using SdAE.Host.Data;
-using SdAE.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SdAE.Host.Engine;
@@ -24,15 +21,13 @@ public sealed class ReconstructionSample(Tensor images, Tensor mask, Tensor reco
     /// <summary>The first `reconstruction_images` test images through the model in eval mode, with a mask seeded from the experiment; null when the target has no pixels to show.</summary>
     public static ReconstructionSample? Draw(TrainingSession session)
     {
-        var (model, test, device) = (session.Model, session.Environment.Test, session.Environment.Device);
+        var (model, test) = (session.Model, session.Environment.Test);
         int count = (int)Math.Min(session.Experiment.Pretrain.ReconstructionImages, test.Count);
         if (count == 0 || model.Target is not IPixelReconstruction pixels) return null;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         model.Train(false);
-        using var generator = new Generator((ulong)EpochBatches.DeriveSeed(session.Experiment.Seed, 0, PictureStream));
-        var images = test.Images(arange(count, dtype: ScalarType.Int64)).to(device);
-        var plan = model.Masking.Sample(count, model.Encoder.Grid, generator).To(device);
+        var (images, plan) = session.FixedTestBatch(count, PictureStream);
         var output = model.Forward(images, plan);
         var reconstruction = pixels.Reconstruct(output.Prediction, images, plan);
         return new ReconstructionSample(images.cpu().DetachFromDisposeScope(), plan.Mask.cpu().DetachFromDisposeScope(),

@@ -2,6 +2,8 @@ using SdAE.Host.Config;
 using SdAE.Host.Data;
 using SdAE.Host.Runs;
 using SdAE.Training;
+using SdAE.Abstractions.Masking;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SdAE.Host.Engine;
@@ -100,6 +102,19 @@ public sealed class TrainingSession : IDisposable
         Folder.Metrics.TrimAfter(header.Step);
         display.Info($"resuming from {Folder.CheckpointPath}: {header.CompletedEpochs} of {Experiment.Pretrain.Epochs} epochs done");
         return new TrainingState(header.CompletedEpochs, header.Step, header.TrainSeconds);
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> test images on the device and a mask drawn for them from
+    /// a generator seeded by (seed, <paramref name="stream"/>): the same batch and mask every time
+    /// (pictures, diagnostics). Tensors live in the caller's dispose scope.
+    /// </summary>
+    public (Tensor Images, MaskPlan Plan) FixedTestBatch(int count, int stream)
+    {
+        using var generator = new Generator((ulong)EpochBatches.DeriveSeed(Experiment.Seed, 0, stream));
+        var images = HostToDevice.Copy(Environment.Test.Images(arange(count, dtype: ScalarType.Int64)), Environment.Device);
+        var plan = Model.Masking.Sample(count, Model.Encoder.Grid, generator).To(Environment.Device);
+        return (images, plan);
     }
 
     /// <summary>Whether the checkpoint policy wants one after <paramref name="completedEpochs"/>: every `checkpoint_every` epochs and at the end.</summary>

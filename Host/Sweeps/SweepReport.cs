@@ -184,6 +184,7 @@ public static class SweepReport
         if (series == 0) return null;
         plot.Title("Online evaluation top-1 during pre-training (mean over seeds)");
         plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.YLabel("top-1 (%)");
         plot.ShowLegend();
         return plot;
