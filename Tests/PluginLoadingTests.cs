@@ -1,8 +1,8 @@
-using System.Reflection;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Plugins;
+using SdAE.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,9 +10,6 @@ namespace SdAE.Tests;
 
 public class PluginLoadingTests
 {
-    static string FixturePluginPath => typeof(PluginLoadingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "FixturePluginPath").Value!;
-
     [Test]
     public void InTreePluginsAreLoadedFromThePluginsFolderNotReferenced()
     {
@@ -31,8 +28,8 @@ public class PluginLoadingTests
     [Test]
     public void ExternalPluginLoadsFromAPathAndReturnsAHostTensor()
     {
-        Assert.That(File.Exists(FixturePluginPath), $"fixture plugin not built at {FixturePluginPath}");
-        using var catalog = PluginCatalog.LoadDefault([FixturePluginPath]);
+        Assert.That(File.Exists(FixturePlugin.Path), $"fixture plugin not built at {FixturePlugin.Path}");
+        using var catalog = PluginCatalog.LoadDefault([FixturePlugin.Path]);
         var masking = catalog.Create<IMaskingStrategy>("checkerboard", Activator.CreateInstance(catalog.Find(PluginKind.Masking, "checkerboard")!.OptionsType)!, new PluginContext());
         using var generator = new Generator(1);
         var plan = masking.Sample(2, new GridSize(2, 2), generator);

@@ -61,7 +61,8 @@ public sealed class HealthProbe(TrainingSession session, ITrainingDisplay displa
     public static double EffectiveRank(Tensor features)
     {
         using var scope = NewDisposeScope();
-        var centred = features.to(ScalarType.Float64) - features.to(ScalarType.Float64).mean([0], keepdim: true);
+        var wide = features.to(ScalarType.Float64);
+        var centred = wide - wide.mean([0], keepdim: true);
         var singular = linalg.svdvals(centred);
         var total = singular.sum();
         if (total.item<double>() <= 1e-12) return 1.0;

@@ -42,9 +42,7 @@ public static class RunPlots
         var steps = records.Where(r => r.IsStep && r.Values.ContainsKey("loss")).ToList();
         var epochEnds = records.Where(r => r.IsEpochEnd).ToList();
         if (steps.Count == 0 || epochEnds.Count == 0) return null;
-        var online = MetricsLog.EvaluationSeries(records, HeadResult.Top1Metric);
-        foreach (var head in heads.Where(h => online.ContainsKey(h.Label)))
-            online[head.Label].Add((epochEnds[^1].Epoch, head.Result.Top1));
+        var online = MetricsLog.OnlineTop1Curves(records, heads, epochEnds[^1].Epoch);
 
         var plot = new Plot();
         var lossLine = plot.Add.Scatter(steps.Select(r => r.Epoch).ToArray(), steps.Select(r => r.Values["loss"]).ToArray());

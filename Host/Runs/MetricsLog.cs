@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SdAE.Abstractions.Heads;
 
 namespace SdAE.Host.Runs;
 
@@ -69,6 +70,19 @@ public sealed class MetricsLog(string path)
         records.Where(r => r.Evaluation is not null && r.Values.ContainsKey(metric))
             .GroupBy(r => r.Evaluation!)
             .ToDictionary(g => g.Key, g => g.Select(r => (r.Epoch, r.Values[metric])).ToList());
+
+    /// <summary>
+    /// The top-1 of every head evaluated during pre-training, per epoch, ending at its final value
+    /// (from <paramref name="finalHeads"/>, at <paramref name="finalEpoch"/>): the curves plots draw.
+    /// </summary>
+    public static IReadOnlyDictionary<string, List<(double Epoch, double Value)>> OnlineTop1Curves(
+        IEnumerable<MetricsRecord> records, IReadOnlyList<HeadOutcome> finalHeads, double finalEpoch)
+    {
+        var curves = EvaluationSeries(records, HeadResult.Top1Metric);
+        foreach (var head in finalHeads.Where(h => curves.ContainsKey(h.Label)))
+            curves[head.Label].Add((finalEpoch, head.Result.Top1));
+        return curves;
+    }
 
     static MetricsRecord Parse(string line)
     {

@@ -98,7 +98,7 @@ public static class SweepReport
     public static IReadOnlyList<string> Write(string folder, IReadOnlyList<SweepRunResult> results, double sweepSeconds)
     {
         var finished = results.Where(r => r.State != RunState.Failed && r.Folder.HasResults)
-            .Select(r => (Result: r, Metrics: ReadRun(r.Folder.ReadResults()))).ToList();
+            .Select(r => (Result: r, File: r.Folder.ReadResults())).Select(r => (r.Result, r.File, Metrics: ReadRun(r.File))).ToList();
         var rows = Aggregate(finished.Select(r => (r.Result.Run.Group, r.Metrics)));
         var accuracies = finished.SelectMany(r => r.Metrics.Accuracies).ToHashSet();
         Directory.CreateDirectory(folder);
@@ -111,7 +111,7 @@ public static class SweepReport
         {
             written.Add(Path.Combine(folder, "comparison.png"));
             AtomicFile.Write(written[^1], temporary => ComparisonChart(rows, accuracies).SavePng(temporary, 1000, 560));
-            if (OnlineCurves(finished.Select(r => r.Result).ToList()) is { } curves)
+            if (OnlineCurves(finished.Select(r => (r.Result, r.File)).ToList()) is { } curves)
             {
                 written.Add(Path.Combine(folder, "online_curves.png"));
                 AtomicFile.Write(written[^1], temporary => curves.SavePng(temporary, 900, 520));
@@ -153,20 +153,18 @@ public static class SweepReport
     }
 
     /// <summary>Each head evaluated during pre-training: its top-1 per epoch (ending at its final value), one line per variant and head, mean over seeds.</summary>
-    static Plot? OnlineCurves(IReadOnlyList<SweepRunResult> runs)
+    static Plot? OnlineCurves(IReadOnlyList<(SweepRunResult Run, RunResults File)> runs)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         int series = 0;
-        foreach (var group in runs.GroupBy(r => r.Run.Group))
+        foreach (var group in runs.GroupBy(r => r.Run.Run.Group))
         {
             var byHead = new SortedDictionary<string, SortedDictionary<double, List<double>>>(StringComparer.Ordinal);
-            foreach (var run in group)
+            foreach (var (run, results) in group)
             {
-                var results = run.Folder.ReadResults();
-                foreach (var (label, points) in MetricsLog.EvaluationSeries(run.Folder.Metrics.Read(), HeadResult.Top1Metric))
+                foreach (var (label, points) in MetricsLog.OnlineTop1Curves(run.Folder.Metrics.Read(), results.Heads, results.Epochs))
                 {
-                    if (results.Heads.FirstOrDefault(h => h.Label == label) is { } final) points.Add((results.Epochs, final.Result.Top1));
                     if (!byHead.TryGetValue(label, out var byEpoch)) byHead[label] = byEpoch = [];
                     foreach (var (epoch, top1) in points)
                     {

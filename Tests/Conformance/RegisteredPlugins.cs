@@ -1,9 +1,9 @@
-using System.Reflection;
 using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Data;
 using SdAE.Host.Plugins;
 using SdAE.Plugins.Backbones;
+using SdAE.Tests.Support;
 using static TorchSharp.torch;
 
 namespace SdAE.Tests.Conformance;
@@ -15,10 +15,7 @@ namespace SdAE.Tests.Conformance;
 /// </summary>
 public static class RegisteredPlugins
 {
-    static readonly Lazy<PluginCatalog> catalog = new(() => PluginCatalog.LoadDefault([FixturePluginPath]));
-
-    public static string FixturePluginPath => typeof(RegisteredPlugins).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "FixturePluginPath").Value!;
+    static readonly Lazy<PluginCatalog> catalog = new(() => PluginCatalog.LoadDefault([FixturePlugin.Path]));
 
     public static PluginCatalog Catalog => catalog.Value;
 
