@@ -1,6 +1,7 @@
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
+using SdAE.Abstractions.Data;
 using SdAE.Host.Data;
 using SdAE.Host.Engine;
 using SdAE.Host.Runs;
@@ -71,10 +72,10 @@ public class BeitTests
         return (target, encoder);
     }
 
-    static InMemoryImageDataset Stripes(TempFolder folder, int count = 200)
+    static StoredImageDataset Stripes(TempFolder folder, int count = 200)
     {
         TestData.WriteStripes(folder.Path, count, 10);
-        return MnistDatasets.Load(DatasetName.Mnist, folder.Path, MnistDatasets.Split.Train);
+        return TestData.Mnist(folder.Path, DataSplit.Train);
     }
 
     [Test]

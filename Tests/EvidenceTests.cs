@@ -1,4 +1,5 @@
 using SdAE.Host.Config;
+using SdAE.Abstractions.Data;
 using SdAE.Host.Data;
 using SdAE.Host.Engine;
 using SdAE.Host.Reports;
@@ -11,7 +12,7 @@ namespace SdAE.Tests;
 /// <summary>Label-scarce evaluation, health diagnostics and the per-step plots.</summary>
 public class EvidenceTests() : StripeDataFixture(trainCount: 400, testCount: 100)
 {
-    InMemoryImageDataset Train() => MnistDatasets.Load(DatasetName.Mnist, dataRoot, MnistDatasets.Split.Train);
+    StoredImageDataset Train() => TestData.Mnist(dataRoot, DataSplit.Train);
 
     [Test]
     public void ABalancedSubsetHasNPerClassIsFixedBySeedAndNested()

@@ -17,6 +17,7 @@ public class ExperimentBindingTests
         pretrain: { epochs: 3, batch: 64, lr: { base: 1.0e-3 } }
         eval:
           - { type: knn, k: 5, every: 1 }
+        data: { type: fashion_mnist, image_size: 32, augment: { flip: false } }
         """;
 
     TempFolder folder = null!;
@@ -44,6 +45,27 @@ public class ExperimentBindingTests
         Assert.That(e.Pretrain.Lr.Base, Is.EqualTo(1.0e-3));
         Assert.That(e.Pretrain.Lr.WarmupEpochs, Is.EqualTo(1), "unset keys keep their defaults");
         Assert.That(e.Eval.Single().Every, Is.EqualTo(1));
+        Assert.That(e.Data!.Type, Is.EqualTo("fashion_mnist"));
+        Assert.That(e.DataOptions.ImageSize, Is.EqualTo(32), "the host's keys of the data section bind beside the plugin's");
+        Assert.That(e.DataOptions.Augment.Flip, Is.False);
+        Assert.That(e.EvalData, Is.Null);
+    }
+
+    [Test]
+    public void DataSectionKeysOfThePluginAndOfTheHostAreCheckedTogether()
+    {
+        var error = Fails(Valid.ReplaceOnce("image_size: 32", "image_sise: 32"));
+        Assert.That(error.Message, Does.Contain("unknown key 'image_sise'"));
+        Assert.That(error.Message, Does.Contain("root").And.Contain("train_limit"), "the known keys list both the plugin's and the host's");
+        Assert.That(error.Fix, Does.Contain("'image_size'"));
+    }
+
+    [Test]
+    public void TheOldDatasetKeyPointsAtType()
+    {
+        var error = Fails(Valid.ReplaceOnce("type: fashion_mnist", "dataset: fashion_mnist"));
+        Assert.That(error.Message, Does.Contain("'data.dataset' is now 'data.type'"));
+        Assert.That(error.Fix, Is.EqualTo("write type: fashion_mnist"));
     }
 
     [Test]

@@ -2,6 +2,7 @@ using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
+using SdAE.Abstractions.Data;
 using SdAE.Host.Data;
 using SdAE.Host.Engine;
 using SdAE.Plugins.Backbones;
@@ -64,12 +65,12 @@ public class HeadsTests
         Assert.That(groups.Single(g => g.Parameters.Any(p => p.Name == "encoder.blocks.0.attn.qkv.weight")).WeightDecay, Is.EqualTo(0.05));
     }
 
-    static (InMemoryImageDataset Train, InMemoryImageDataset Test, TempFolder Folder) Stripes(int train = 200, int test = 50)
+    static (StoredImageDataset Train, StoredImageDataset Test, TempFolder Folder) Stripes(int train = 200, int test = 50)
     {
         var folder = new TempFolder();
         TestData.WriteStripes(folder.Path, train, test);
-        return (MnistDatasets.Load(DatasetName.Mnist, folder.Path, MnistDatasets.Split.Train),
-                MnistDatasets.Load(DatasetName.Mnist, folder.Path, MnistDatasets.Split.Test), folder);
+        return (TestData.Mnist(folder.Path, DataSplit.Train),
+                TestData.Mnist(folder.Path, DataSplit.Test), folder);
     }
 
     [Test]

@@ -1,4 +1,5 @@
-using SdAE.Host.Config;
+using SdAE.Plugins.Datasets;
+using SdAE.Abstractions.Data;
 using SdAE.Host.Data;
 using SdAE.Tests.Support;
 
@@ -64,7 +65,7 @@ public class IdxReaderTests
     public void MissingDatasetIsAUserErrorPointingAtTheFetchScript()
     {
         using var folder = new TempFolder();
-        var e = Assert.Throws<UserError>(() => MnistDatasets.Load(DatasetName.Mnist, folder.Path, MnistDatasets.Split.Train));
+        var e = Assert.Throws<DataSourceException>(() => TestData.Mnist(folder.Path, DataSplit.Train));
         Assert.That(e!.Fix, Does.Contain("scripts/fetch-data.sh"));
     }
 
@@ -75,7 +76,7 @@ public class IdxReaderTests
         TestData.WriteStripes(folder.Path, 20, 10);
         var images = Path.Combine(folder.Path, "train-images-idx3-ubyte");
         File.WriteAllBytes(images, File.ReadAllBytes(images)[..100]);
-        var e = Assert.Throws<UserError>(() => MnistDatasets.Load(DatasetName.Mnist, folder.Path, MnistDatasets.Split.Train));
+        var e = Assert.Throws<DataSourceException>(() => TestData.Mnist(folder.Path, DataSplit.Train));
         Assert.That(e!.Message, Does.Contain("truncated"));
     }
 
@@ -84,7 +85,7 @@ public class IdxReaderTests
     {
         using var folder = new TempFolder();
         TestData.WriteStripes(folder.Path, 30, 10, gzip: true);
-        using var train = MnistDatasets.Load(DatasetName.Mnist, folder.Path, MnistDatasets.Split.Train, limit: 12);
+        using var train = TestData.Mnist(folder.Path, DataSplit.Train, limit: 12);
         Assert.That(train.Count, Is.EqualTo(12));
         Assert.That(train.Labels.data<long>().ToArray()[..3], Is.EqualTo(new long[] { 0, 1, 2 }));
         using var indices = TorchSharp.torch.tensor(new long[] { 0, 5 });

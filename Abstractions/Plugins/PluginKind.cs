@@ -8,14 +8,16 @@ public enum PluginKind
     Masking,
     Target,
     Head,
+    Dataset,
 }
 
 public static class PluginKindNames
 {
-    /// <summary>The experiment-file key of a kind (`backbone`, `decoder`, `masking`, `target`, `eval`).</summary>
+    /// <summary>The experiment-file key of a kind (`backbone`, `decoder`, `masking`, `target`, `eval`, `data`).</summary>
     public static string SectionName(this PluginKind kind) => kind switch
     {
         PluginKind.Head => "eval",
+        PluginKind.Dataset => "data",
         _ => kind.ToString().ToLowerInvariant(),
     };
 }

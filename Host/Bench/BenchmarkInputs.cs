@@ -1,6 +1,5 @@
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
-using SdAE.Host.Data;
 using SdAE.Host.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,15 +21,13 @@ public sealed class BenchmarkInputs : IDisposable
     public PluginContext Context { get; }
     public int Batch => (int)Images.shape[0];
 
-    public static BenchmarkInputs Load(Experiment experiment, int? batchOverride, string? deviceOverride, Action<string> info)
+    public static BenchmarkInputs Load(LoadedExperiment loaded, int? batchOverride, string? deviceOverride, Action<string> info)
     {
+        var experiment = loaded.Experiment;
         if (experiment.Threads > 0) set_num_threads(experiment.Threads);
         var device = DeviceSelector.Resolve(deviceOverride ?? experiment.Device, info);
         int batch = batchOverride ?? experiment.Pretrain.Batch;
-        using var data = MnistDatasets.Load(new DataOptions
-        {
-            Dataset = experiment.Data.Dataset, Root = experiment.Data.Root, ImageSize = experiment.Data.ImageSize, TrainLimit = batch,
-        }, MnistDatasets.Split.Train);
+        using var data = BenchmarkData.TrainingSplit(loaded, new ConsoleProgress(info), limit: batch);
         var images = data.Images(arange(Math.Min(batch, data.Count), dtype: ScalarType.Int64)).to(device).DetachFromDisposeScope();
         var context = new PluginContext { ImageSize = data.ImageSize, Channels = data.Channels, ClassCount = data.ClassCount, Seed = experiment.Seed, Device = device };
         return new BenchmarkInputs(device, images, context);

@@ -34,7 +34,7 @@ public static class CostBenchmark
                 "pass an experiment whose target has a teacher encoder.");
 
         var experiment = sdae.Experiment;
-        using var inputs = BenchmarkInputs.Load(experiment, batchOverride, deviceOverride, info);
+        using var inputs = BenchmarkInputs.Load(sdae, batchOverride, deviceOverride, info);
         var (device, images, context) = (inputs.Device, inputs.Images, inputs.Context);
         info($"batch {images.shape[0]} on {device.type.ToString().ToLowerInvariant()}, {steps} measured repetitions each (after 2 warm-up)");
 

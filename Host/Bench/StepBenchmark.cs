@@ -23,7 +23,7 @@ public static class StepBenchmark
     public static IReadOnlyList<StepTiming> Run(LoadedExperiment loaded, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
     {
         var experiment = loaded.Experiment;
-        using var inputs = BenchmarkInputs.Load(experiment, batchOverride, deviceOverride, info);
+        using var inputs = BenchmarkInputs.Load(loaded, batchOverride, deviceOverride, info);
         var (device, images, context) = (inputs.Device, inputs.Images, inputs.Context);
         info($"{experiment.Name}: batch {images.shape[0]} on {device}, median of {steps} steps after 3 warm-up steps");
 

@@ -30,7 +30,14 @@ public sealed partial class Experiment : IValidatableOptions
     [Description("Run folder name under runs/<name>/; the same run id resumes.")]
     public string Run { get; set; } = "default";
 
-    public DataOptions Data { get; set; } = new();
+    [PluginSection(PluginKind.Dataset), Required]
+    public PluginSpec? Data { get; set; }
+
+    [PluginSection(PluginKind.Dataset)]
+    public PluginSpec? EvalData { get; set; }
+
+    /// <summary>The host's keys of the data section (image size, limits, augmentation, cache).</summary>
+    public DataOptions DataOptions => Data?.DataOptions ?? new DataOptions();
 
     [PluginSection(PluginKind.Backbone), Required]
     public PluginSpec? Backbone { get; set; }

@@ -10,14 +10,34 @@ public sealed class PluginSpec
     public required object Options { get; init; }
     /// <summary>Line of the section in its file, for errors raised after binding.</summary>
     public int Line { get; init; }
+
+    /// <summary>
+    /// The keys of this section the host reads itself, bound beside the plugin's options from the same
+    /// mapping: a <see cref="HeadSection"/> for `eval` entries, <see cref="DataOptions"/> for `data`; null for other kinds.
+    /// </summary>
+    public object? Section { get; init; }
+
+    /// <summary>The type the host binds <see cref="Section"/> to for a kind, or null when it reads no keys of its own.</summary>
+    public static Type? SectionType(PluginKind kind) => kind switch
+    {
+        PluginKind.Head => typeof(HeadSection),
+        PluginKind.Dataset => typeof(DataOptions),
+        _ => null,
+    };
+
+    HeadSection Head => Section as HeadSection ?? new HeadSection();
+
     /// <summary>Heads only: also run every N pre-training epochs (0: only at the end).</summary>
-    public int Every { get; init; }
+    public int Every => Head.Every;
 
     /// <summary>Heads only: evaluate the student encoder or the target's teacher.</summary>
-    public EvalEncoder Encoder { get; init; }
+    public EvalEncoder Encoder => Head.Encoder;
 
     /// <summary>Heads only: train on a class-balanced subset of N labelled images per class (0: every label).</summary>
-    public int LabelsPerClass { get; init; }
+    public int LabelsPerClass => Head.LabelsPerClass;
+
+    /// <summary>Data sections only: the host's data options (image size, limits, augmentation, cache).</summary>
+    public DataOptions DataOptions => Section as DataOptions ?? throw new InvalidOperationException($"{Kind} section has no data options");
 
     public string Type => Factory.Name;
 

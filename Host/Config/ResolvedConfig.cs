@@ -26,12 +26,8 @@ public static class ResolvedConfig
                 return null;
             case PluginSpec spec:
                 var section = new Dictionary<string, object?> { ["type"] = spec.Type };
-                if (spec.Kind == Abstractions.Plugins.PluginKind.Head)
-                {
-                    section["every"] = spec.Every;
-                    section["encoder"] = OptionProperties.FormatValue(spec.Encoder);
-                    section["labels_per_class"] = spec.LabelsPerClass;
-                }
+                if (spec.Section is not null)
+                    foreach (var (key, option) in (Dictionary<string, object?>)ToTree(spec.Section)!) section[key] = option;
                 foreach (var (key, option) in (Dictionary<string, object?>)ToTree(spec.Options)!) section[key] = option;
                 return section;
             case string or bool or int or long or float or double or Enum:

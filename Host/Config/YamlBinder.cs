@@ -16,8 +16,6 @@ namespace SdAE.Host.Config;
 /// </summary>
 public sealed class YamlBinder(string file, PluginCatalog catalog)
 {
-    static readonly string[] PluginSectionKeys = ["type"];
-    static readonly string[] HeadSectionKeys = ["type", "every", "encoder", "labels_per_class"];
 
     public T Bind<T>(YamlMappingNode node, string what) where T : class, new() =>
         (T)BindObject(node, typeof(T), what, keyPrefix: "");
@@ -27,6 +25,8 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
     {
         var map = node as YamlMappingNode ??
             throw Error(node, $"'{path}' must be a mapping with a 'type' key.", $"write e.g. {path}: {{ type: {FirstName(kind)} }}");
+        if (kind == PluginKind.Dataset && Child(map, "type") is null && Child(map, "dataset") is { } renamed)
+            throw Error(renamed, $"'{path}.dataset' is now '{path}.type': datasets are plugins ({KnownNames(kind)}).", $"write type: {Scalar(renamed, path + ".dataset")}");
         var typeNode = Child(map, "type") ??
             throw Error(map, $"'{path}' has no 'type' key.", $"add type: one of {KnownNames(kind)}");
         var typeName = Scalar(typeNode, $"{path}.type");
@@ -38,24 +38,13 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
                 suggestion is not null ? $"did you mean '{suggestion}'?" : "use one of the known types, or list your plugin's assembly under 'plugins:'.");
         }
 
-        int every = 0;
-        if (kind == PluginKind.Head && Child(map, "every") is { } everyNode)
-        {
-            every = (int)ConvertScalar(everyNode, typeof(int), $"{path}.every");
-            if (every < 0) throw Error(everyNode, $"'{path}.every' must be 0 (only at the end) or a positive number of epochs.", "set every: 0 or more");
-        }
-        var encoder = EvalEncoder.Student;
-        if (kind == PluginKind.Head && Child(map, "encoder") is { } encoderNode)
-            encoder = (EvalEncoder)ConvertScalar(encoderNode, typeof(EvalEncoder), $"{path}.encoder");
-        int labelsPerClass = 0;
-        if (kind == PluginKind.Head && Child(map, "labels_per_class") is { } labelsNode)
-        {
-            labelsPerClass = (int)ConvertScalar(labelsNode, typeof(int), $"{path}.labels_per_class");
-            if (labelsPerClass < 0) throw Error(labelsNode, $"'{path}.labels_per_class' must be 0 (every label) or a positive number of images per class.", "set labels_per_class: 100, or 0 for all");
-        }
-        var reserved = kind == PluginKind.Head ? HeadSectionKeys : PluginSectionKeys;
-        var options = BindObject(map, factory.OptionsType, $"{kind.SectionName()} '{factory.Name}'", keyPrefix: path + ".", reserved);
-        return new PluginSpec { Kind = kind, Factory = factory, Options = options, Line = (int)map.Start.Line, Every = every, Encoder = encoder, LabelsPerClass = labelsPerClass };
+        // The host's own keys of the section and the plugin's options share one mapping: each binds its keys and skips the other's.
+        var sectionType = PluginSpec.SectionType(kind);
+        var sectionKeys = sectionType is null ? [] : OptionProperties.Of(sectionType).Keys.ToList();
+        var pluginKeys = OptionProperties.Of(factory.OptionsType).Keys.ToList();
+        var options = BindObject(map, factory.OptionsType, $"{kind.SectionName()} '{factory.Name}'", keyPrefix: path + ".", ["type", .. sectionKeys]);
+        var section = sectionType is null ? null : BindObject(map, sectionType, $"{kind.SectionName()} '{factory.Name}'", keyPrefix: path + ".", ["type", .. pluginKeys]);
+        return new PluginSpec { Kind = kind, Factory = factory, Options = options, Line = (int)map.Start.Line, Section = section };
     }
 
     object BindObject(YamlNode node, Type type, string owner, string keyPrefix, IReadOnlyCollection<string>? reservedKeys = null)
@@ -105,7 +94,8 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
     {
         if (property.GetCustomAttribute<PluginSectionAttribute>() is { } section)
         {
-            if (property.PropertyType == typeof(PluginSpec)) return BindPlugin(node, section.Kind, key);
+            if (property.PropertyType == typeof(PluginSpec))
+                return IsNull(node) && property.GetCustomAttribute<RequiredAttribute>() is null ? null : BindPlugin(node, section.Kind, key);
             var sequence = node as YamlSequenceNode ?? throw Error(node, $"'{key}' must be a list of {{ type: ... }} entries.", null);
             return sequence.Children.Select((child, i) => BindPlugin(child, section.Kind, $"{key}[{i}]")).ToList();
         }

@@ -22,12 +22,12 @@ public static class CheckpointEvaluation
     public static RunOutcome Run(LoadedExperiment loaded, RunFolder folder, IReadOnlyList<PluginSpec> heads, ITrainingDisplay display)
     {
         var experiment = loaded.Experiment;
-        using var environment = RunEnvironment.Open(experiment, folder, display);
+        using var environment = RunEnvironment.Open(experiment, loaded.Catalog, folder, display);
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
         using var optimizer = model.CreateOptimizer(experiment.Pretrain);
         var header = Checkpoint.Load(folder.CheckpointPath, model.CheckpointTensors(optimizer));
         display.Info($"evaluating {folder.CheckpointPath} ({header.CompletedEpochs} of {experiment.Pretrain.Epochs} epochs)");
-        var outcomes = Evaluator.RunAll(heads, loaded.Catalog, model.EncoderFor, environment.Train, environment.Test, environment.Context);
+        var outcomes = Evaluator.RunAll(heads, loaded.Catalog, model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context);
         var previous = folder.HasResults
             ? folder.ReadResults()
             : new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs, header.TrainSeconds, 0, []);
@@ -44,6 +44,6 @@ public static class HeadSpecs
         {
             var factory = loaded.Catalog.Find(PluginKind.Head, name) ?? throw new UserError(
                 $"unknown head '{name}'. Known: {string.Join(", ", loaded.Catalog.OfKind(PluginKind.Head).Select(f => f.Name))}.", "pass known head types to --heads.");
-            return new PluginSpec { Kind = PluginKind.Head, Factory = factory, Options = Activator.CreateInstance(factory.OptionsType)!, Encoder = encoder };
+            return new PluginSpec { Kind = PluginKind.Head, Factory = factory, Options = Activator.CreateInstance(factory.OptionsType)!, Section = new HeadSection { Encoder = encoder } };
         }).ToList();
 }

@@ -18,7 +18,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
 {
     const int MaskStream = 2, TorchStream = 3, AugmentStream = 4;
 
-    readonly Augmentation augmentation = new(session.Experiment.Data.Augment);
+    readonly Augmentation augmentation = new(session.Experiment.DataOptions.Augment);
     readonly ScalarType? computeType = PrecisionSettings.Apply(session.Experiment.Precision, session.Environment.Device);
     readonly HealthProbe health = new(session, display);
 
@@ -34,7 +34,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
         using var order = EpochBatches.Permutation(session.Environment.Train.Count, experiment.Seed, epoch);
         using var lossSum = zeros(1, device: device);
         Tensor PrepareBatch(long i) => HostToDevice.Pin(augmentation.Apply(session.Environment.Train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom), device);
-        int prefetch = experiment.Data.PrefetchFor(device);
+        int prefetch = experiment.DataOptions.PrefetchFor(device);
         using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch, PrepareBatch, prefetch) : null;
         var log = new StepLog(session, display);
         model.Train(true);

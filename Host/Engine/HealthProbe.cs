@@ -27,7 +27,7 @@ public sealed class HealthProbe(TrainingSession session, ITrainingDisplay displa
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         model.Train(false);
-        var (images, plan) = session.FixedTestBatch((int)Math.Min(ProbeImages, session.Environment.Test.Count), ProbeStream);
+        var (images, plan) = session.FixedTestBatch((int)Math.Min(ProbeImages, session.Environment.HeldOut.Count), ProbeStream);
         var output = model.Forward(images, plan);
         values["probe_loss"] = output.Loss.Loss.item<float>();
         var features = model.Encoder.Features(images, FeaturePooling.Mean);

@@ -21,7 +21,7 @@ public sealed class ReconstructionSample(Tensor images, Tensor mask, Tensor reco
     /// <summary>The first `reconstruction_images` test images through the model in eval mode, with a mask seeded from the experiment; null when the target has no pixels to show.</summary>
     public static ReconstructionSample? Draw(TrainingSession session)
     {
-        var (model, test) = (session.Model, session.Environment.Test);
+        var (model, test) = (session.Model, session.Environment.HeldOut);
         int count = (int)Math.Min(session.Experiment.Pretrain.ReconstructionImages, test.Count);
         if (count == 0 || model.Target is not IPixelReconstruction pixels) return null;
         using var scope = NewDisposeScope();

@@ -53,13 +53,13 @@ public sealed class TrainingSession : IDisposable
     {
         var experiment = loaded.Experiment;
         var folder = RunFolder.For(experiment);
-        var environment = RunEnvironment.Open(experiment, folder, display);
+        var environment = RunEnvironment.Open(experiment, loaded.Catalog, folder, display);
         PretrainingModel? model = null;
         IParameterOptimizer? optimizer = null;
         try
         {
             folder.WriteOrCheckConfig(experiment);
-            display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test.Count})");
+            display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test?.Count ?? 0})");
             model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
             var pretrain = experiment.Pretrain;
             optimizer = model.CreateOptimizer(pretrain);
@@ -112,7 +112,7 @@ public sealed class TrainingSession : IDisposable
     public (Tensor Images, MaskPlan Plan) FixedTestBatch(int count, int stream)
     {
         using var generator = new Generator((ulong)EpochBatches.DeriveSeed(Experiment.Seed, 0, stream));
-        var images = HostToDevice.Copy(Environment.Test.Images(arange(count, dtype: ScalarType.Int64)), Environment.Device);
+        var images = HostToDevice.Copy(Environment.HeldOut.Images(arange(count, dtype: ScalarType.Int64)), Environment.Device);
         var plan = Model.Masking.Sample(count, Model.Encoder.Grid, generator).To(Environment.Device);
         return (images, plan);
     }

@@ -38,9 +38,10 @@ public static class RegisteredPlugins
     /// <summary>A labelled set of random 28x28 images, ten classes, in memory.</summary>
     public static IImageDataset RandomImages(int count, int seed)
     {
-        using var generator = new Generator((ulong)seed);
-        var pixels = randint(0, 256, [count, 1, 28, 28], dtype: ScalarType.Byte, generator: generator);
-        var labels = arange(count, dtype: ScalarType.Int64).remainder(10);
-        return new InMemoryImageDataset($"random-{seed}", pixels, labels, classCount: 10, mean: [0.5f], std: [0.25f]);
+        var pixels = new byte[count * 28 * 28];
+        new Random(seed).NextBytes(pixels);
+        var store = new MemoryPixelStore(pixels, channels: 1, size: 28, kept: [.. Enumerable.Range(0, count)]);
+        var labels = Enumerable.Range(0, count).Select(i => (long)(i % 10)).ToArray();
+        return new StoredImageDataset($"random-{seed}", store, labels, [.. Enumerable.Range(0, 10).Select(c => c.ToString())], mean: [0.5f], std: [0.25f], imageSize: 0);
     }
 }

@@ -1,10 +1,25 @@
+using SdAE.Abstractions.Data;
+using SdAE.Abstractions.Plugins;
+using SdAE.Host.Config;
 using SdAE.Host.Data;
+using SdAE.Plugins.Datasets;
 
 namespace SdAE.Tests.Support;
 
 /// <summary>Small generated datasets in IDX form, so tests need no download.</summary>
 public static class TestData
 {
+    /// <summary>One split of the generated MNIST-format set in <paramref name="folder"/>, as a run loads it.</summary>
+    public static StoredImageDataset Mnist(string folder, DataSplit split, int limit = 0) =>
+        Load(new MnistDataset(new IdxOptions { Root = folder }), split, new DataOptions(), limit);
+
+    /// <summary>One split of a dataset plugin through the host's data path (decoded cache under <paramref name="cacheFolder"/>).</summary>
+    public static StoredImageDataset Load(IDatasetSource source, DataSplit split, DataOptions options, int limit = 0, string? cacheFolder = null)
+    {
+        using var opened = source.Open(split, new DataRequest { ImageSize = options.ImageSize }) ?? throw new InvalidOperationException($"no {split} split");
+        return ImageSets.Load(opened, options, limit, cacheFolder ?? Path.Combine(Path.GetTempPath(), "sdae-tests", "cache"), normalization: null, NullProgressReporter.Instance);
+    }
+
     /// <summary>
     /// Writes train/t10k IDX files of 28x28 images into <paramref name="folder"/>. Class c is a
     /// stripe pattern (orientation and frequency depend on c) plus noise, so classes are learnable.

@@ -9,7 +9,7 @@ public static class TinyExperiment
         device: cpu
         output: {output}
         data:
-          dataset: mnist
+          type: mnist
           root: {dataRoot}
           train_limit: {trainLimit}
           test_limit: 100

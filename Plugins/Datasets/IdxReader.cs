@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace SdAE.Host.Data;
+namespace SdAE.Plugins.Datasets;
 
 /// <summary>An IDX file (the MNIST format): its dimensions and unsigned-byte payload.</summary>
 public sealed record IdxFile(int[] Dimensions, byte[] Data);

@@ -1,0 +1,31 @@
+using SdAE.Abstractions.Data;
+using SdAE.Abstractions.Plugins;
+using SdAE.Host.Config;
+using SdAE.Host.Data;
+
+namespace SdAE.Host.Bench;
+
+/// <summary>The training split of an experiment's data section, as a benchmark reads it (decoded through the same cache as a run).</summary>
+public static class BenchmarkData
+{
+    public static StoredImageDataset TrainingSplit(LoadedExperiment loaded, IProgressReporter progress, int limit = 0)
+    {
+        var experiment = loaded.Experiment;
+        var section = experiment.Data!;
+        var source = loaded.Catalog.Create<IDatasetSource>(section.Type, section.Options, new PluginContext { Seed = experiment.Seed, Progress = progress });
+        var options = section.DataOptions;
+        using var split = source.Open(DataSplit.Train, new DataRequest { ImageSize = options.ImageSize, Progress = progress }) ??
+            throw new UserError("the data source has no training split.", "point data at a set with training images.");
+        return ImageSets.Load(split, options, limit, ImageSets.CacheFolder(experiment, options), normalization: null, progress);
+    }
+}
+
+/// <summary>Progress as plain lines through a message callback (benchmarks).</summary>
+public sealed class ConsoleProgress(Action<string> info) : IProgressReporter
+{
+    public void Info(string message) => info(message);
+    public void Report(string task, long done, long total, string? detail = null)
+    {
+        if (done == total) info($"{task}: {done}/{total}" + (detail is null ? "" : $"  {detail}"));
+    }
+}
