@@ -38,7 +38,7 @@ public static class ImageDecoding
             Interlocked.Increment(ref done);
         }));
         bool report = source.CacheKey is not null;
-        while (!work.Wait(TimeSpan.FromMilliseconds(250)))
+        while (!((IAsyncResult)work).AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(250)))   // unlike Task.Wait, does not throw
             if (report) progress.Report(task, Interlocked.Read(ref done), count, Speed(done, count, clock.Elapsed));
         try
         {
@@ -47,7 +47,7 @@ public static class ImageDecoding
         catch (AggregateException e)
         {
             // a problem with the data as a whole (images of mixed sizes) stops decoding on the first worker that meets it
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
         }
         if (report) progress.Report(task, count, count, Speed(count, count, clock.Elapsed));
 

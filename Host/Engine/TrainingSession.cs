@@ -59,6 +59,7 @@ public sealed class TrainingSession : IDisposable
         try
         {
             folder.WriteOrCheckConfig(experiment);
+            folder.WriteClassNames(environment.EvalTrain.ClassNames);
             display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test?.Count ?? 0})");
             model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
             var pretrain = experiment.Pretrain;

@@ -15,6 +15,8 @@ public sealed class RunFolder(string path)
     public string ResultsPath => File("results.json");
     public MetricsLog Metrics => new(File("metrics.jsonl"));
     public string TensorBoardPath => File("tensorboard");
+    /// <summary>The evaluation set's class names, one per line in label order (labels from folder names are otherwise only indices).</summary>
+    public string ClassesPath => File("classes.txt");
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Where plugins keep their files: this folder, and a cache shared by every run under the same output folder.</summary>
@@ -26,6 +28,11 @@ public sealed class RunFolder(string path)
     public bool HasCheckpoint => System.IO.File.Exists(CheckpointPath);
     public bool HasResults => System.IO.File.Exists(ResultsPath);
     public bool HasConfig => System.IO.File.Exists(ConfigPath);
+
+    public void WriteClassNames(IReadOnlyList<string> names)
+    {
+        if (names.Count > 0) AtomicFile.WriteAllText(ClassesPath, string.Join('\n', names) + "\n");
+    }
 
     public RunResults ReadResults() => RunResults.Read(ResultsPath);
     public void WriteResults(RunResults results) => results.Write(ResultsPath);
