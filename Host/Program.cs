@@ -25,6 +25,9 @@ app.Configure(config =>
     config.AddCommand<BenchCostCommand>("bench-cost")
         .WithDescription("SdAE's cost against MAE on the same backbone, and multi-fold against one-pass teacher cost, as ratios from one run.")
         .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--baseline", "experiments/mae_vit-micro_fmnist.yaml", "--steps", "10");
+    config.AddCommand<BenchDataCommand>("bench-data")
+        .WithDescription("Images/s of the data path (cold: decoding into the cache; warm: batches from it) next to the training step's.")
+        .WithExample("bench-data", "experiments/bench/vit-tiny_folder-64px.yaml");
     config.AddCommand<PluginsCommand>("plugins")
         .WithDescription("List every registered plugin by kind, with its options and defaults.")
         .WithExample("plugins");

@@ -8,7 +8,8 @@ namespace SdAE.Host.Bench;
 /// <summary>The training split of an experiment's data section, as a benchmark reads it (decoded through the same cache as a run).</summary>
 public static class BenchmarkData
 {
-    public static StoredImageDataset TrainingSplit(LoadedExperiment loaded, IProgressReporter progress, int limit = 0)
+    /// <summary>The training split, its first <paramref name="limit"/> images (0: all), decoded through <paramref name="cacheFolder"/> (default the run's cache).</summary>
+    public static StoredImageDataset TrainingSplit(LoadedExperiment loaded, IProgressReporter progress, int limit = 0, string? cacheFolder = null)
     {
         var experiment = loaded.Experiment;
         var section = experiment.Data!;
@@ -16,7 +17,7 @@ public static class BenchmarkData
         var options = section.DataOptions;
         using var split = source.Open(DataSplit.Train, new DataRequest { ImageSize = options.ImageSize, Progress = progress }) ??
             throw new UserError("the data source has no training split.", "point data at a set with training images.");
-        return ImageSets.Load(split, options, limit, ImageSets.CacheFolder(experiment, options), normalization: null, progress);
+        return ImageSets.Load(split, options, limit, cacheFolder ?? ImageSets.CacheFolder(experiment, options), normalization: null, progress);
     }
 }
 

@@ -20,7 +20,9 @@ public sealed record StepTiming(string Optimizer, double MedianMs, double Images
 /// </summary>
 public static class StepBenchmark
 {
-    public static IReadOnlyList<StepTiming> Run(LoadedExperiment loaded, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
+    /// <param name="optimizers">The optimizer implementations to time; default every one.</param>
+    public static IReadOnlyList<StepTiming> Run(LoadedExperiment loaded, int steps, int? batchOverride, string? deviceOverride, Action<string> info,
+        IReadOnlyList<OptimizerKind>? optimizers = null)
     {
         var experiment = loaded.Experiment;
         using var inputs = BenchmarkInputs.Load(loaded, batchOverride, deviceOverride, info);
@@ -30,7 +32,7 @@ public static class StepBenchmark
         var computeType = PrecisionSettings.Apply(experiment.Precision, device);
         info($"precision {OptionProperties.FormatValue(experiment.Precision)}");
         var timings = new List<StepTiming>();
-        foreach (var kind in Enum.GetValues<OptimizerKind>())
+        foreach (var kind in optimizers ?? Enum.GetValues<OptimizerKind>())
         {
             using var model = PretrainingModel.Build(experiment, loaded.Catalog, context);
             var pretrain = new PretrainOptions

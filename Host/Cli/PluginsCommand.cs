@@ -29,7 +29,13 @@ public sealed class PluginsCommand : Command<PluginsSettings>
             {
                 table.AddRow(new Markup($"[bold]{Markup.Escape(factory.Name)}[/]"), new Text(""), new Text(""), new Text(""), new Text(factory.Description));
                 foreach (var row in OptionRows(factory.OptionsType))
-                    table.AddRow("", row.Key, row.Default, row.Range, row.Description);
+                    table.AddRow(new Text(""), new Text(row.Key), new Text(row.Default), new Text(row.Range), new Text(row.Description));   // plain text: descriptions hold brackets
+            }
+            if (PluginSpec.SectionType(kind) is { } section && table.Rows.Count > 0)
+            {
+                table.AddRow(new Markup("[bold](every type)[/]"), new Text(""), new Text(""), new Text(""), new Text($"Keys the host reads from any {kind.SectionName()} section."));
+                foreach (var row in OptionRows(section))
+                    table.AddRow(new Text(""), new Text(row.Key), new Text(row.Default), new Text(row.Range), new Text(row.Description));
             }
             if (table.Rows.Count > 0) AnsiConsole.Write(table);
         }

@@ -49,7 +49,7 @@ public static class OptionProperties
         string Format(object bound) => Convert.ToString(bound, CultureInfo.InvariantCulture)!;
         var low = range.MinimumIsExclusive ? $"> {Format(range.Minimum)}" : $">= {Format(range.Minimum)}";
         var high = range.MaximumIsExclusive ? $"< {Format(range.Maximum)}" : $"<= {Format(range.Maximum)}";
-        return $"{low} and {high}";
+        return range.Maximum is int.MaxValue ? low : $"{low} and {high}";
     }
 
     /// <summary>A value as it would be written in YAML, for listings of defaults.</summary>
