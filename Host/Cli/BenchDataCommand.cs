@@ -12,8 +12,8 @@ public sealed class BenchDataSettings : CommandSettings
     public string Experiment { get; init; } = "";
 
     [CommandOption("--batches <N>"), Description("Batches the warm data path prepares.")]
-    [DefaultValue(20)]
-    public int Batches { get; init; } = 20;
+    [DefaultValue(100)]
+    public int Batches { get; init; } = 100;
 
     [CommandOption("--steps <N>"), Description("Measured training steps (the median is reported).")]
     [DefaultValue(5)]

@@ -92,21 +92,21 @@ public static class ImageSets
         return measured;
     }
 
-    /// <summary>Per-channel mean and std of pixel values in [0, 1], in float64 over every stored image.</summary>
+    /// <summary>Per-channel mean and std of pixel values in [0, 1] over every stored image (float32 per chunk, float64 across chunks).</summary>
     public static (float[] Mean, float[] Std) Measure(PixelStore store)
     {
-        const int Chunk = 512;
+        const int Chunk = 64;
         var sum = new double[store.Channels];
         var squares = new double[store.Channels];
+        var bytes = new byte[Chunk * store.ImageBytes];
         for (int first = 0; first < store.Count; first += Chunk)
         {
             int count = Math.Min(Chunk, store.Count - first);
-            var bytes = new byte[count * store.ImageBytes];
             store.Gather(Enumerable.Range(first, count).Select(i => (long)i).ToArray(), bytes);
             using var scope = NewDisposeScope();
-            var values = tensor(bytes, [count, store.Channels, store.Size * store.Size], ScalarType.Byte).to_type(ScalarType.Float64).div_(255.0);
-            var channelSums = values.sum([0, 2]).data<double>().ToArray();
-            var channelSquares = values.square().sum([0, 2]).data<double>().ToArray();
+            var values = tensor(bytes, [Chunk, store.Channels, store.Size * store.Size], ScalarType.Byte).narrow(0, 0, count).to_type(ScalarType.Float32).div_(255f);
+            var channelSums = values.sum([0, 2]).data<float>().ToArray();
+            var channelSquares = values.mul_(values).sum([0, 2]).data<float>().ToArray();
             for (int c = 0; c < store.Channels; c++) { sum[c] += channelSums[c]; squares[c] += channelSquares[c]; }
         }
         double n = (double)store.Count * store.Size * store.Size;
