@@ -73,9 +73,9 @@ public static class DecodedCache
     static void RemoveStale(string stem)
     {
         var folder = Path.GetDirectoryName(stem)!;
-        var prefix = Path.GetFileName(stem)[..^16];
-        foreach (var old in Directory.EnumerateFiles(folder, prefix + "*"))
-            if (old.EndsWith(".pixels", StringComparison.Ordinal) || old.EndsWith(".json", StringComparison.Ordinal))
+        var current = Path.GetFileName(stem);
+        foreach (var old in Directory.EnumerateFiles(folder, current[..^16] + "*"))
+            if (!Path.GetFileName(old).StartsWith(current, StringComparison.Ordinal) && (old.EndsWith(".pixels", StringComparison.Ordinal) || old.EndsWith(".json", StringComparison.Ordinal)))
                 File.Delete(old);
     }
 
