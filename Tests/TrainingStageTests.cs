@@ -22,7 +22,7 @@ public class TrainingStageTests() : StripeDataFixture(trainCount: 256, testCount
     {
         var yaml = TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 2, eval: "{ type: knn, k: 5, every: 1 }");
         using var loaded = ExperimentLoader.Load(folder.Write("tiny.yaml", yaml));
-        using var session = TrainingSession.Open(loaded, SilentTrainingDisplay.Instance);
+        var session = TrainingSession.Open(loaded, SilentTrainingDisplay.Instance);
         var start = session.StartOrResume(SilentTrainingDisplay.Instance);
         Assert.That(start, Is.EqualTo(new TrainingState(0, 0, 0)), "a fresh run starts at zero");
 
@@ -41,6 +41,7 @@ public class TrainingStageTests() : StripeDataFixture(trainCount: 256, testCount
         Assert.That(evaluation.Values["top1"], Is.InRange(0.0, 1.0));
 
         session.SaveCheckpoint(after);
+        session.Dispose();   // one writer per run folder: the next session takes the lock
         using var again = TrainingSession.Open(loaded, SilentTrainingDisplay.Instance);
         Assert.That(again.StartOrResume(SilentTrainingDisplay.Instance), Is.EqualTo(after), "resuming reads back the saved state");
     }

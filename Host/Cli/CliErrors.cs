@@ -6,10 +6,11 @@ using Spectre.Console.Cli;
 
 namespace SdAE.Host.Cli;
 
-/// <summary>Turns user-fixable errors into one line on stderr and exit code 2; anything else is a bug and keeps its stack trace.</summary>
+/// <summary>Turns user-fixable errors into one line on stderr and exit code 2; anything else is a bug: one line naming the file its trace went to, exit code 70.</summary>
 public static class CliErrors
 {
     public const int UserErrorExitCode = 2;
+    public const int CrashExitCode = 70;   // EX_SOFTWARE
 
     public static int Run(Func<int> command)
     {
@@ -22,7 +23,15 @@ public static class CliErrors
             Console.Error.WriteLine("error: " + line);
             return UserErrorExitCode;
         }
+        catch (Exception e)
+        {
+            var log = CrashReport.Write(e);
+            Console.Error.WriteLine($"error: sdae failed unexpectedly ({e.GetType().Name}: {FirstLine(e.Message)}). This is a bug, not your input; the full trace is in {log}. Please report it with that file.");
+            return CrashExitCode;
+        }
     }
+
+    static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
     /// <summary>The one-line message for an error a user can fix, or null for a bug.</summary>
     public static string? Describe(Exception e) => e switch

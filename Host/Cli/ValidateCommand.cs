@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using SdAE.Host.Config;
+using SdAE.Host.Engine;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -25,10 +26,11 @@ public sealed class ValidateCommand : Command<ValidateSettings>
             Console.Write(ResolvedConfig.ToYaml(e));
             return 0;
         }
+        var data = ExperimentCheck.Run(loaded);
         var parts = new[] { e.Backbone, e.Decoder, e.Masking, e.Target }
             .Where(p => p is not null).Select(p => $"{p!.Kind.ToString().ToLowerInvariant()}={p.Type}")
             .Concat(e.Eval.Select(h => $"eval={h.Type}"));
-        AnsiConsole.MarkupLineInterpolated($"[green]ok[/] {settings.Experiment}: {e.Name} ({string.Join(", ", parts)})");
+        AnsiConsole.MarkupLineInterpolated($"[green]ok[/] {settings.Experiment}: {e.Name} ({string.Join(", ", parts)}); data {data.Name}: {data.Count} images, {data.ImageSize}px, {data.Channels} channel(s), {(data.ClassCount > 0 ? $"{data.ClassCount} classes" : "unlabelled")}; the model was built and one forward pass ran");
         return 0;
     }
 }

@@ -8,8 +8,28 @@ public sealed class PluginSpec
     public required PluginKind Kind { get; init; }
     public required IPluginFactory Factory { get; init; }
     public required object Options { get; init; }
-    /// <summary>Line of the section in its file, for errors raised after binding.</summary>
+    /// <summary>The experiment file and line of the section, for errors raised after binding.</summary>
+    public string File { get; init; } = "";
     public int Line { get; init; }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> (creating or first using this section's plugin) and turns the
+    /// ArgumentException a plugin throws for options that do not fit (a patch that does not divide
+    /// the image, a ratio that leaves no patch visible) into an error at this section's line.
+    /// </summary>
+    public T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (Unwrap(e) is ArgumentException argument)
+        {
+            throw new ExperimentError(File, Line, 1, $"{Kind.SectionName()} '{Type}': {argument.Message}", null);
+        }
+    }
+
+    static Exception Unwrap(Exception e) => e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? Unwrap(inner) : e;
 
     /// <summary>
     /// The keys of this section the host reads itself, bound beside the plugin's options from the same

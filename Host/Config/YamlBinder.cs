@@ -44,7 +44,7 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
         var pluginKeys = OptionProperties.Of(factory.OptionsType).Keys.ToList();
         var options = BindObject(map, factory.OptionsType, $"{kind.SectionName()} '{factory.Name}'", keyPrefix: path + ".", ["type", .. sectionKeys]);
         var section = sectionType is null ? null : BindObject(map, sectionType, $"{kind.SectionName()} '{factory.Name}'", keyPrefix: path + ".", ["type", .. pluginKeys]);
-        return new PluginSpec { Kind = kind, Factory = factory, Options = options, Line = (int)map.Start.Line, Section = section };
+        return new PluginSpec { Kind = kind, Factory = factory, Options = options, File = file, Line = (int)map.Start.Line, Section = section };
     }
 
     object BindObject(YamlNode node, Type type, string owner, string keyPrefix, IReadOnlyCollection<string>? reservedKeys = null)

@@ -23,6 +23,8 @@ public static class CheckpointEvaluation
     {
         var experiment = loaded.Experiment;
         using var environment = RunEnvironment.Open(experiment, loaded.Catalog, folder, display);
+        using var runLock = RunLock.Take(folder.Path, display.Info);
+        CrashReport.RunFolder = folder.Path;
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
         using var optimizer = model.CreateOptimizer(experiment.Pretrain);
         var header = Checkpoint.Load(folder.CheckpointPath, model.CheckpointTensors(optimizer));

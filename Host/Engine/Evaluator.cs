@@ -30,7 +30,7 @@ public static class Evaluator
                 var labelled = spec.LabelsPerClass == 0 ? train
                     : subsets.TryGetValue(spec.LabelsPerClass, out var subset) ? subset
                     : subsets[spec.LabelsPerClass] = BalancedSubset.Of(train, spec.LabelsPerClass, context.Seed);
-                var head = catalog.Create<IDownstreamHead>(spec.Type, spec.Options, context);
+                var head = spec.Guard(() => catalog.Create<IDownstreamHead>(spec.Type, spec.Options, context));
                 var result = head.Evaluate(new HeadContext(encoderFor(spec), labelled, test, context.Device, context.Seed, context.Progress, features));
                 var settings = new Dictionary<string, string>(Settings(spec.Options))
                 {

@@ -56,7 +56,7 @@ public sealed class PretrainingModel : IDisposable
         if (input == EncoderInput.VisibleTokens)
         {
             var builder = Create<IDecoderBuilder>(catalog, experiment.Decoder!, context);
-            decoder = Guard(() => builder.Build(new DecoderShape(encoder.Width, encoder.Grid, target.PredictionWidth(encoder))), experiment.Decoder!);
+            decoder = experiment.Decoder!.Guard(() => builder.Build(new DecoderShape(encoder.Width, encoder.Grid, target.PredictionWidth(encoder))));
         }
         var model = new PretrainingModel(encoder, decoder, masking, target, input);
         model.MoveTo(context.Device);
@@ -64,22 +64,33 @@ public sealed class PretrainingModel : IDisposable
     }
 
     static T Create<T>(PluginCatalog catalog, PluginSpec spec, PluginContext context) where T : class =>
-        Guard(() => catalog.Create<T>(spec.Type, spec.Options, context), spec);
+        spec.Guard(() => catalog.Create<T>(spec.Type, spec.Options, context));
 
-    /// <summary>Plugins report impossible combinations (a patch that does not divide the image) as ArgumentException.</summary>
-    static T Guard<T>(Func<T> create, PluginSpec spec)
+    /// <summary>
+    /// One mask plan and one forward pass of the target's loss on a blank image, in eval mode and
+    /// without gradients, so options that only fail when used (a ratio that leaves no patch
+    /// visible, more folds than masked patches) fail here, at their section, before a run starts.
+    /// Uses its own generator; training re-seeds every epoch, so this changes nothing it draws.
+    /// </summary>
+    public void Check(Experiment experiment, PluginContext context)
     {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var generator = new Generator(0);
+        var plan = experiment.Masking!.Guard(() => Masking.Sample(1, Encoder.Grid, generator).To(context.Device));
+        var image = zeros(1, context.Channels, context.ImageSize, context.ImageSize, device: context.Device);
+        Train(false);
         try
         {
-            return create();
+            var loss = experiment.Target!.Guard(() => Forward(image, plan).Loss.Loss);
+            if (!float.IsFinite(loss.item<float>()))
+                throw new ExperimentError(experiment.Target.File, experiment.Target.Line, 1, $"target '{experiment.Target.Type}' gives a non-finite loss on a blank image before any training.", "check the target's options.");
         }
-        catch (Exception e) when (Unwrap(e) is ArgumentException argument)
+        finally
         {
-            throw new UserError($"{spec.Kind.SectionName()} '{spec.Type}' (line {spec.Line}): {argument.Message}");
+            Train(true);
         }
     }
-
-    static Exception Unwrap(Exception e) => e is TargetInvocationException { InnerException: { } inner } ? Unwrap(inner) : e;
 
     void MoveTo(Device device)
     {

@@ -18,11 +18,12 @@ public sealed record TrainingState(int CompletedEpochs, long Step, double TrainS
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
-    TrainingSession(LoadedExperiment loaded, RunFolder folder, RunEnvironment environment, PretrainingModel model,
+    TrainingSession(LoadedExperiment loaded, RunFolder folder, RunLock runLock, RunEnvironment environment, PretrainingModel model,
         IParameterOptimizer optimizer, LearningRateSchedule schedule, long stepsPerEpoch)
     {
         Loaded = loaded;
         Folder = folder;
+        this.runLock = runLock;
         Environment = environment;
         Model = model;
         Optimizer = optimizer;
@@ -40,6 +41,7 @@ public sealed class TrainingSession : IDisposable
     public LearningRateSchedule Schedule { get; }
     public long StepsPerEpoch { get; }
     readonly TensorBoardLog tensorBoard;
+    readonly RunLock runLock;
 
     /// <summary>Appends to metrics.jsonl and mirrors the values to TensorBoard.</summary>
     public void Log(MetricsRecord record)
@@ -56,12 +58,16 @@ public sealed class TrainingSession : IDisposable
         var environment = RunEnvironment.Open(experiment, loaded.Catalog, folder, display);
         PretrainingModel? model = null;
         IParameterOptimizer? optimizer = null;
+        RunLock? runLock = null;
         try
         {
+            model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
+            model.Check(experiment, environment.Context);   // options that fail only when used fail here, before the run folder is touched
+            runLock = RunLock.Take(folder.Path, display.Info);
+            CrashReport.RunFolder = folder.Path;
             folder.WriteOrCheckConfig(experiment);
             folder.WriteClassNames(environment.EvalTrain.ClassNames);
             display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test?.Count ?? 0})");
-            model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
             var pretrain = experiment.Pretrain;
             optimizer = model.CreateOptimizer(pretrain);
             long stepsPerEpoch = EpochBatches.StepsPerEpoch(environment.Train.Count, pretrain.Batch);
@@ -73,10 +79,11 @@ public sealed class TrainingSession : IDisposable
                 (long)Math.Round(pretrain.Lr.WarmupEpochs * stepsPerEpoch), pretrain.Epochs * stepsPerEpoch);
             display.Info($"model: {model.TrainableParameters().Sum(p => p.Parameter.numel()):N0} trainable parameters; " +
                 $"{pretrain.Epochs} epochs x {stepsPerEpoch} steps of {pretrain.Batch}; peak lr {schedule.Peak:0.###e+00}");
-            return new TrainingSession(loaded, folder, environment, model, optimizer, schedule, stepsPerEpoch);
+            return new TrainingSession(loaded, folder, runLock, environment, model, optimizer, schedule, stepsPerEpoch);
         }
         catch
         {
+            runLock?.Dispose();
             optimizer?.Dispose();
             model?.Dispose();
             environment.Dispose();
@@ -132,5 +139,6 @@ public sealed class TrainingSession : IDisposable
         Optimizer.Dispose();
         Model.Dispose();
         Environment.Dispose();
+        runLock.Dispose();
     }
 }

@@ -77,7 +77,16 @@ public sealed class PluginCatalog : IDisposable
                 throw new PluginLoadException($"plugin assembly not found: {path}", "build the plugin, or fix the path under 'plugins:'.");
             var loader = PluginLoader.CreateFromAssemblyFile(path, SharedTypes, config => config.PreferSharedTypes = true);
             loaders.Add(loader);
-            RegisterModules(loader.LoadDefaultAssembly(), path, services);
+            Assembly assembly;
+            try
+            {
+                assembly = loader.LoadDefaultAssembly();
+            }
+            catch (BadImageFormatException)
+            {
+                throw new PluginLoadException($"{path} is not a .NET assembly.", "list the plugin's built .dll (bin/Release/net10.0/<Name>.dll), not a native library or another file.");
+            }
+            RegisterModules(assembly, path, services);
             loaded.Add(path);
         }
         var provider = services.BuildServiceProvider();
