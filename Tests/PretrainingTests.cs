@@ -65,7 +65,8 @@ public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 
 
         using var loaded = ExperimentLoader.Load(folder.Write("check.yaml", bf16Yaml));
         using var model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, new Abstractions.Plugins.PluginContext { ImageSize = 28, Channels = 1 });
-        Checkpoint.Load(bf16.Folder.CheckpointPath, model.CheckpointTensors(model.CreateOptimizer(loaded.Experiment.Pretrain)));
+        using var generators = new GeneratorStates();
+        Checkpoint.Load(bf16.Folder.CheckpointPath, model.CheckpointTensors(model.CreateOptimizer(loaded.Experiment.Pretrain)).Concat(generators.Entries));
         Assert.That(model.TrainableParameters().Select(p => p.Parameter.dtype), Is.All.EqualTo(TorchSharp.torch.ScalarType.Float32));
     }
 
@@ -98,15 +99,67 @@ public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 
     }
 
     [Test]
-    public void ACorruptCheckpointIsAClearErrorAndIsLeftAlone()
+    public void ACorruptCheckpointWithNoPreviousOneIsAClearErrorAndIsLeftAlone()
     {
         var output = Path.Combine(folder.Path, "runs");
         var yaml = TinyExperiment.Yaml(dataRoot, output, epochs: 2);
         var stopped = Run(yaml, stopAfter: 1);
+        Assert.That(File.Exists(stopped.Folder.PreviousCheckpointPath), Is.False, "the first checkpoint replaces nothing");
         File.WriteAllBytes(stopped.Folder.CheckpointPath, [1, 2, 3]);
         var e = Assert.Throws<UserError>(() => Run(yaml));
-        Assert.That(e!.Message, Does.Contain("not an SdAE checkpoint"));
+        Assert.That(e!.Message, Does.Contain("no usable checkpoint").And.Contain("truncated"));
         Assert.That(File.ReadAllBytes(stopped.Folder.CheckpointPath), Is.EqualTo(new byte[] { 1, 2, 3 }));
+    }
+
+    [TestCase("truncated")]
+    [TestCase("bit-flipped")]
+    public void ADamagedLatestCheckpointIsDetectedAndThePreviousOneResumes(string damage)
+    {
+        var output = Path.Combine(folder.Path, "runs");
+        var whole = Run(TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "whole"), epochs: 3));
+        var yaml = TinyExperiment.Yaml(dataRoot, output, epochs: 3);
+        var stopped = Run(yaml, stopAfter: 2);
+        var latest = stopped.Folder.CheckpointPath;
+        Assert.That(File.Exists(stopped.Folder.PreviousCheckpointPath), "the epoch-1 checkpoint is kept when epoch 2's is written");
+        var bytes = File.ReadAllBytes(latest);
+        if (damage == "truncated") bytes = bytes[..(bytes.Length / 2)];
+        else bytes[bytes.Length / 3] ^= 0x10;
+        File.WriteAllBytes(latest, bytes);
+        var otherFiles = Directory.GetFiles(stopped.Folder.Path).Where(f => !f.EndsWith("metrics.jsonl")).ToDictionary(f => f, File.ReadAllBytes);
+
+        var resumed = Run(yaml);
+        Assert.That(resumed.EpochLosses, Has.Count.EqualTo(2), "epochs 2 and 3 run again from the epoch-1 checkpoint");
+        Assert.That(StepLosses(resumed.Folder), Is.EqualTo(StepLosses(whole.Folder)), "and the run ends as an uninterrupted one");
+        foreach (var (file, content) in otherFiles.Where(f => f.Key.EndsWith("config.resolved.yaml")))
+            Assert.That(File.ReadAllBytes(file), Is.EqualTo(content), file);
+    }
+
+    [Test]
+    public void MidEpochCheckpointsResumeAtTheExactBatch()
+    {
+        // 8 steps per epoch, a checkpoint every 3 steps; the first session dies at step 12 (a crash after the step-9 checkpoint)
+        string Yaml(string output) => TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, output), epochs: 2)
+            .Overlay("{ pretrain: { checkpoint_every: 0, checkpoint_every_steps: 3 } }");
+        var whole = Run(Yaml("whole"));
+        using (var loaded = ExperimentLoader.Load(folder.Write("crash.yaml", Yaml("split"))))
+            Assert.Throws<SimulatedCrash>(() => new Pretrainer(loaded, new CrashingDisplay(atStep: 12)).Run());
+        var resumed = Run(Yaml("split"));
+        Assert.That(StepLosses(resumed.Folder), Is.EqualTo(StepLosses(whole.Folder)), "masks, drop path and augmentation continue exactly");
+        Assert.That(resumed.EpochLosses.Single(), Is.EqualTo(whole.EpochLosses[1]), "the epoch's mean loss includes the steps before the crash");
+        Assert.That(resumed.Heads.Select(h => h.Result.Top1), Is.EqualTo(whole.Heads.Select(h => h.Result.Top1)));
+    }
+
+    sealed class SimulatedCrash : Exception;
+
+    /// <summary>Throws from the display at a step, as a crash would stop the process there.</summary>
+    sealed class CrashingDisplay(long atStep) : ITrainingDisplay
+    {
+        public void Info(string message) { }
+        public void Report(string task, long done, long total, string? detail = null) { }
+        public void Step(StepReport report)
+        {
+            if (report.Step == atStep) throw new SimulatedCrash();
+        }
     }
 
     [Test]
@@ -131,7 +184,7 @@ public class CheckpointTests
         var path = folder.File("x.ckpt");
         using var a = TorchSharp.torch.ones(2);
         using var b = TorchSharp.torch.ones(3);
-        Checkpoint.Save(path, new CheckpointHeader(1, 10, 10, "x", 1.0), [("encoder.a", a), ("encoder.b", b)]);
+        Checkpoint.Save(path, path + ".previous", new CheckpointHeader(1, 10, 10, "x", 1.0), [("encoder.a", a), ("encoder.b", b)]);
         using var c = TorchSharp.torch.zeros(2);
         var e = Assert.Throws<UserError>(() => Checkpoint.Load(path, [("encoder.a", a), ("encoder.c", c)]));
         Assert.That(e!.Message, Does.Contain("missing encoder.c").And.Contain("unexpected encoder.b"));
@@ -143,7 +196,7 @@ public class CheckpointTests
         using var folder = new TempFolder();
         var path = folder.File("x.ckpt");
         using var source = TorchSharp.torch.arange(6f).view(2, 3);
-        Checkpoint.Save(path, new CheckpointHeader(3, 30, 31, "x", 2.5), [("w", source)]);
+        Checkpoint.Save(path, path + ".previous", new CheckpointHeader(3, 30, 31, "x", 2.5), [("w", source)]);
         using var target = TorchSharp.torch.zeros(2, 3);
         var header = Checkpoint.Load(path, [("w", target)]);
         Assert.That(header, Is.EqualTo(new CheckpointHeader(3, 30, 31, "x", 2.5)));

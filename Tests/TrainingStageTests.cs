@@ -27,7 +27,7 @@ public class TrainingStageTests() : StripeDataFixture(trainCount: 256, testCount
         Assert.That(start, Is.EqualTo(new TrainingState(0, 0, 0)), "a fresh run starts at zero");
 
         var runner = new EpochRunner(session, SilentTrainingDisplay.Instance);
-        var (after, loss, images) = runner.Run(start);
+        var (after, loss, images) = runner.Run(start, () => 0);
         runner.LogEpochEnd(after, loss);
         Assert.That((after.CompletedEpochs, after.Step, images), Is.EqualTo((1, 256L / 32, 256L)));
         Assert.That(double.IsFinite(loss), Is.True);

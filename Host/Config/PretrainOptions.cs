@@ -37,6 +37,12 @@ public sealed class PretrainOptions : IValidatableOptions
     [Range(0, 100000), Description("Write a checkpoint every N epochs (and always at the end); 0: only at the end.")]
     public int CheckpointEvery { get; set; } = 1;
 
+    [Range(0, int.MaxValue), Description("Also write one every N optimizer steps, mid-epoch too (a resumed run continues at the exact batch); 0: off.")]
+    public int CheckpointEverySteps { get; set; }
+
+    [Range(0.0, 1e6), Description("Also write one when this many minutes of training have passed since the last, mid-epoch too; 0: off.")]
+    public double CheckpointEveryMinutes { get; set; }
+
     [Range(1, 1000000), Description("Log loss and lr to metrics.jsonl every N steps.")]
     public int LogEvery { get; set; } = 10;
 

@@ -36,6 +36,17 @@ public sealed class Augmentation(AugmentOptions options)
             .MoveToOuterDisposeScope();
     }
 
+    /// <summary>Draws from <paramref name="random"/> exactly what <see cref="Apply"/> would for <paramref name="batch"/> images of side <paramref name="size"/>, without touching pixels (resuming mid-epoch).</summary>
+    public void Skip(long batch, int size, Random random)
+    {
+        if (IsIdentity) return;
+        for (long b = 0; b < batch; b++)
+        {
+            SampleCrop(size, size, random);
+            if (options.Flip) random.NextDouble();
+        }
+    }
+
     /// <summary>A crop box (top, left, height, width) in pixels, as torchvision's RandomResizedCrop draws it.</summary>
     public (int Top, int Left, int Height, int Width) SampleCrop(int imageHeight, int imageWidth, Random random)
     {

@@ -27,8 +27,10 @@ public static class CheckpointEvaluation
         CrashReport.RunFolder = folder.Path;
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
         using var optimizer = model.CreateOptimizer(experiment.Pretrain);
-        var header = Checkpoint.Load(folder.CheckpointPath, model.CheckpointTensors(optimizer));
-        display.Info($"evaluating {folder.CheckpointPath} ({header.CompletedEpochs} of {experiment.Pretrain.Epochs} epochs)");
+        using var generators = new GeneratorStates();
+        var (header, from) = Checkpoint.LoadLatest(folder.CheckpointPath, folder.PreviousCheckpointPath,
+            () => model.CheckpointTensors(optimizer).Concat(generators.Entries), display.Info);
+        display.Info($"evaluating {from} ({header.CompletedEpochs} of {experiment.Pretrain.Epochs} epochs)");
         var outcomes = Evaluator.RunAll(heads, loaded.Catalog, model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context);
         var previous = folder.HasResults
             ? folder.ReadResults()

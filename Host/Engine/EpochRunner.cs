@@ -22,8 +22,13 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
     readonly ScalarType? computeType = PrecisionSettings.Apply(session.Experiment.Precision, session.Environment.Device);
     readonly HealthProbe health = new(session, display);
 
-    /// <summary>Trains epoch <c>state.CompletedEpochs + 1</c>; returns the state after it (training seconds untouched), the mean loss and the images seen.</summary>
-    public (TrainingState After, double MeanLoss, long Images) Run(TrainingState state)
+    /// <summary>
+    /// Trains epoch <c>state.CompletedEpochs + 1</c> from step <c>state.StepInEpoch</c> (a mid-epoch
+    /// resume: the generators come back from the checkpoint, the augmentation draws are replayed),
+    /// writing mid-epoch checkpoints when the step or time policy wants one. Returns the state after
+    /// the epoch (training seconds untouched), the mean loss and the images seen in this session.
+    /// </summary>
+    public (TrainingState After, double MeanLoss, long Images) Run(TrainingState state, Func<double> trainSeconds)
     {
         var (experiment, pretrain, model, device) = (session.Experiment, session.Experiment.Pretrain, session.Model, session.Environment.Device);
         int epoch = state.CompletedEpochs;
@@ -33,13 +38,20 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
         var augmentRandom = new Random((int)(EpochBatches.DeriveSeed(experiment.Seed, epoch, AugmentStream) & int.MaxValue));
         using var order = EpochBatches.Permutation(session.Environment.Train.Count, experiment.Seed, epoch);
         using var lossSum = zeros(1, device: device);
+        long first = state.StepInEpoch;
+        if (first > 0)
+        {
+            session.Generators.Restore(maskGenerator);
+            augmentation.Skip(first * pretrain.Batch, session.Environment.Train.ImageSize, augmentRandom);
+            lossSum.fill_(state.EpochLossSum);
+        }
         Tensor PrepareBatch(long i) => HostToDevice.Pin(augmentation.Apply(session.Environment.Train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom), device);
         int prefetch = experiment.DataOptions.PrefetchFor(device);
-        using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch, PrepareBatch, prefetch) : null;
+        using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch - first, i => PrepareBatch(first + i), prefetch) : null;
         var log = new StepLog(session, display);
         model.Train(true);
 
-        for (long i = 0; i < stepsPerEpoch; i++)
+        for (long i = first; i < stepsPerEpoch; i++)
         {
             using var scope = NewDisposeScope();
             using var prepared = prefetcher?.Next() ?? PrepareBatch(i);
@@ -53,11 +65,16 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
             log.Count(pretrain.Batch);
             if (step % pretrain.LogEvery == 0 || i == stepsPerEpoch - 1)
                 log.Write(epoch, i + 1, step, lr, output.Loss);
+            if (i < stepsPerEpoch - 1 && session.StepOrTimeCheckpointDue(step))
+            {
+                session.Generators.Capture(maskGenerator);
+                session.SaveCheckpoint(new TrainingState(epoch, step, trainSeconds(), i + 1, lossSum.item<float>()));
+            }
         }
 
         model.Target.AfterEpoch(new TrainingProgress(epoch + 1, pretrain.Epochs, step, session.Schedule.TotalSteps));
         double meanLoss = lossSum.item<float>() / stepsPerEpoch;
-        return (state with { CompletedEpochs = epoch + 1, Step = step }, meanLoss, stepsPerEpoch * pretrain.Batch);
+        return (state with { CompletedEpochs = epoch + 1, Step = step, StepInEpoch = 0, EpochLossSum = 0 }, meanLoss, (stepsPerEpoch - first) * pretrain.Batch);
     }
 
     /// <summary>The epoch's line: its mean loss and the health diagnostics (not training time: the caller's clock is stopped).</summary>

@@ -58,7 +58,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         bool stopped = false;
         while (state.CompletedEpochs < epochs && !stopped)
         {
-            (state, double loss, long epochImages) = epochRunner.Run(state);
+            (state, double loss, long epochImages) = epochRunner.Run(state, () => earlierSeconds + clock.Elapsed.TotalSeconds);
             losses.Add(loss);
             images += epochImages;
             clock.Stop();
@@ -67,7 +67,8 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             clock.Start();
             state = state with { TrainSeconds = earlierSeconds + clock.Elapsed.TotalSeconds };
             stopped = stopAfterEpochs is { } stop && state.CompletedEpochs >= stop && state.CompletedEpochs < epochs;
-            if (stopped || TrainingSession.CheckpointDue(session.Experiment.Pretrain, state.CompletedEpochs)) session.SaveCheckpoint(state);
+            if (stopped || TrainingSession.CheckpointDue(session.Experiment.Pretrain, state.CompletedEpochs) || session.StepOrTimeCheckpointDue(state.Step))
+                session.SaveCheckpoint(state);
         }
         clock.Stop();
         state = state with { TrainSeconds = earlierSeconds + clock.Elapsed.TotalSeconds };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SdAE.Host.Config;
 using SdAE.Host.Data;
 using SdAE.Host.Runs;
@@ -8,8 +9,11 @@ using static TorchSharp.torch;
 
 namespace SdAE.Host.Engine;
 
-/// <summary>Where pre-training stands: completed epochs, optimizer steps taken, and training seconds so far (all sessions).</summary>
-public sealed record TrainingState(int CompletedEpochs, long Step, double TrainSeconds);
+/// <summary>
+/// Where pre-training stands: completed epochs, optimizer steps taken, and training seconds so far
+/// (all sessions); mid-epoch, also the steps done in the current epoch and their loss sum.
+/// </summary>
+public sealed record TrainingState(int CompletedEpochs, long Step, double TrainSeconds, long StepInEpoch = 0, double EpochLossSum = 0);
 
 /// <summary>
 /// What one pre-training session holds: the run folder, data and device, the composed model, its
@@ -40,6 +44,9 @@ public sealed class TrainingSession : IDisposable
     public IParameterOptimizer Optimizer { get; }
     public LearningRateSchedule Schedule { get; }
     public long StepsPerEpoch { get; }
+    /// <summary>The generator states a mid-epoch checkpoint holds.</summary>
+    public GeneratorStates Generators { get; } = new();
+    readonly Stopwatch sinceCheckpoint = Stopwatch.StartNew();
     readonly TensorBoardLog tensorBoard;
     readonly RunLock runLock;
 
@@ -105,11 +112,12 @@ public sealed class TrainingSession : IDisposable
             Model.Target.Prepare(Environment.Train);
             return new TrainingState(0, 0, 0);
         }
-        var header = Checkpoint.Load(Folder.CheckpointPath, Model.CheckpointTensors(Optimizer));
+        var (header, from) = Checkpoint.LoadLatest(Folder.CheckpointPath, Folder.PreviousCheckpointPath, CheckpointContents, display.Info);
         Optimizer.StepCount = header.OptimizerSteps;
         Folder.Metrics.TrimAfter(header.Step);
-        display.Info($"resuming from {Folder.CheckpointPath}: {header.CompletedEpochs} of {Experiment.Pretrain.Epochs} epochs done");
-        return new TrainingState(header.CompletedEpochs, header.Step, header.TrainSeconds);
+        display.Info($"resuming from {from}: {header.CompletedEpochs} of {Experiment.Pretrain.Epochs} epochs done" +
+            (header.StepInEpoch > 0 ? $", and {header.StepInEpoch} of {StepsPerEpoch} steps of epoch {header.CompletedEpochs + 1}" : ""));
+        return new TrainingState(header.CompletedEpochs, header.Step, header.TrainSeconds, header.StepInEpoch, header.EpochLossSum);
     }
 
     /// <summary>
@@ -129,10 +137,25 @@ public sealed class TrainingSession : IDisposable
     public static bool CheckpointDue(PretrainOptions pretrain, int completedEpochs) =>
         completedEpochs == pretrain.Epochs || (pretrain.CheckpointEvery > 0 && completedEpochs % pretrain.CheckpointEvery == 0);
 
-    public void SaveCheckpoint(TrainingState state) =>
-        Checkpoint.Save(Folder.CheckpointPath,
-            new CheckpointHeader(state.CompletedEpochs, state.Step, Optimizer.StepCount, Experiment.Name, state.TrainSeconds),
-            Model.CheckpointTensors(Optimizer));
+    /// <summary>Whether `checkpoint_every_steps` or `checkpoint_every_minutes` wants one after optimizer step <paramref name="step"/>.</summary>
+    public bool StepOrTimeCheckpointDue(long step)
+    {
+        var pretrain = Experiment.Pretrain;
+        return (pretrain.CheckpointEverySteps > 0 && step % pretrain.CheckpointEverySteps == 0)
+            || (pretrain.CheckpointEveryMinutes > 0 && sinceCheckpoint.Elapsed.TotalMinutes >= pretrain.CheckpointEveryMinutes);
+    }
+
+    /// <summary>Writes the checkpoint; mid-epoch (StepInEpoch > 0) the caller has captured the generators' states into <see cref="Generators"/>.</summary>
+    public void SaveCheckpoint(TrainingState state)
+    {
+        Checkpoint.Save(Folder.CheckpointPath, Folder.PreviousCheckpointPath,
+            new CheckpointHeader(state.CompletedEpochs, state.Step, Optimizer.StepCount, Experiment.Name, state.TrainSeconds, state.StepInEpoch, state.EpochLossSum),
+            CheckpointContents());
+        sinceCheckpoint.Restart();
+    }
+
+    IEnumerable<(string Name, Tensor Tensor)> CheckpointContents() =>
+        Model.CheckpointTensors(Optimizer).Concat(Generators.Entries);
 
     public void Dispose()
     {
@@ -140,5 +163,6 @@ public sealed class TrainingSession : IDisposable
         Model.Dispose();
         Environment.Dispose();
         runLock.Dispose();
+        Generators.Dispose();
     }
 }

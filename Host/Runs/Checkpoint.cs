@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TorchSharp;
@@ -5,35 +6,88 @@ using static TorchSharp.torch;
 
 namespace SdAE.Host.Runs;
 
-/// <summary>Where a run stands when a checkpoint is written.</summary>
-public sealed record CheckpointHeader(int CompletedEpochs, long Step, long OptimizerSteps, string Experiment, double TrainSeconds);
+/// <summary>
+/// Where a run stands when a checkpoint is written. <see cref="StepInEpoch"/> is 0 at an epoch's
+/// end; a mid-epoch checkpoint also keeps the epoch's running loss sum, so the epoch resumes at
+/// the exact batch and ends with the same mean loss.
+/// </summary>
+public sealed record CheckpointHeader(int CompletedEpochs, long Step, long OptimizerSteps, string Experiment, double TrainSeconds,
+    long StepInEpoch = 0, double EpochLossSum = 0);
+
+/// <summary>A checkpoint that fails its integrity check: truncated, altered, or not a checkpoint at all.</summary>
+public sealed class CorruptCheckpointException(string path, string problem) : Exception($"{path}: {problem}")
+{
+    public string Path { get; } = path;
+}
 
 /// <summary>
-/// One file holding a JSON header, the tensor names, then the tensors (model, teacher, optimizer state). Written to a
-/// temporary file, flushed to disk, then renamed over the old one, so a crash never leaves a torn
-/// checkpoint. Loading checks that the names match exactly and says which differ.
+/// One file holding a JSON header, the tensor names, the tensors (model, teacher, optimizer state,
+/// random-generator states), then a SHA-256 of everything before it. Written to a temporary file
+/// and flushed to disk; the previous checkpoint is moved aside only then, and the new one renamed
+/// into place, so a crash at any moment leaves a complete latest or previous checkpoint. Loading
+/// verifies the checksum first and checks that the names match exactly.
 /// </summary>
 public static class Checkpoint
 {
-    const string Magic = "SDAE-CKPT-1";
+    const string Magic = "SDAE-CKPT-2";
+    const int HashBytes = 32;
 
-    public static void Save(string path, CheckpointHeader header, IEnumerable<(string Name, Tensor Tensor)> tensors) =>
-        AtomicFile.Write(path, stream =>
+    /// <summary>Writes <paramref name="path"/>, keeping the checkpoint it replaces as <paramref name="previousPath"/>.</summary>
+    public static void Save(string path, string previousPath, CheckpointHeader header, IEnumerable<(string Name, Tensor Tensor)> tensors) =>
+        AtomicFile.Write(path, temporary =>
         {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            var items = tensors.ToList();
-            writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(header));
-            writer.Write(items.Count);
-            foreach (var (name, _) in items) writer.Write(name);
-            foreach (var (_, tensor) in items) tensor.Save(writer);
-        }, flushToDisk: true);
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+            {
+                using var sha = SHA256.Create();
+                using (var hashing = new CryptoStream(file, sha, CryptoStreamMode.Write, leaveOpen: true))
+                using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+                {
+                    var items = tensors.ToList();
+                    writer.Write(Magic);
+                    writer.Write(JsonSerializer.Serialize(header));
+                    writer.Write(items.Count);
+                    foreach (var (name, _) in items) writer.Write(name);
+                    foreach (var (_, tensor) in items) tensor.Save(writer);
+                }
+                file.Write(sha.Hash!);
+                file.Flush(flushToDisk: true);
+            }
+            if (File.Exists(path)) File.Move(path, previousPath, overwrite: true);
+        });
 
-    /// <summary>Loads every tensor into <paramref name="into"/> in place; the key sets must match exactly.</summary>
+    /// <summary>Verifies the file's checksum (without loading anything); throws <see cref="CorruptCheckpointException"/> when it fails.</summary>
+    public static void Verify(string path)
+    {
+        using var file = File.OpenRead(path);
+        if (file.Length < HashBytes + Magic.Length)
+            throw new CorruptCheckpointException(path, $"{file.Length} bytes: truncated or not a checkpoint");
+        var stored = new byte[HashBytes];
+        file.Seek(-HashBytes, SeekOrigin.End);
+        file.ReadExactly(stored);
+        file.Seek(0, SeekOrigin.Begin);
+        using var sha = SHA256.Create();
+        var buffer = new byte[1 << 20];
+        long left = file.Length - HashBytes;
+        while (left > 0)
+        {
+            int read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read == 0) break;
+            sha.TransformBlock(buffer, 0, read, null, 0);
+            left -= read;
+        }
+        sha.TransformFinalBlock([], 0, 0);
+        if (!sha.Hash!.AsSpan().SequenceEqual(stored))
+            throw new CorruptCheckpointException(path, "its checksum does not match its contents (truncated, damaged, or written by an older version)");
+    }
+
+    /// <summary>Verifies, then loads every tensor into <paramref name="into"/> in place; the key sets must match exactly.</summary>
     public static CheckpointHeader Load(string path, IEnumerable<(string Name, Tensor Tensor)> into)
     {
+        if (!File.Exists(path))
+            throw new UserError($"no checkpoint at {path}.", "run the experiment first (sdae run EXPERIMENT.yaml).");
+        Verify(path);
         var targets = into.ToDictionary(t => t.Name, t => t.Tensor);
-        using var reader = Open(path);
+        using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
         var header = ReadHeader(reader, path);
         int count = reader.ReadInt32();
         var names = new List<string>(count);
@@ -62,11 +116,27 @@ public static class Checkpoint
         return header;
     }
 
-    static BinaryReader Open(string path)
+    /// <summary>
+    /// Loads the latest checkpoint whose checksum holds: <paramref name="path"/>, else (with a warning
+    /// naming what is wrong) <paramref name="previousPath"/>. Returns the header and the file used.
+    /// </summary>
+    public static (CheckpointHeader Header, string From) LoadLatest(string path, string previousPath, Func<IEnumerable<(string Name, Tensor Tensor)>> into, Action<string> warn)
     {
-        if (!File.Exists(path))
-            throw new UserError($"no checkpoint at {path}.", "run the experiment first (sdae run EXPERIMENT.yaml).");
-        return new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+        var problems = new List<string>();
+        foreach (var candidate in new[] { path, previousPath }.Where(File.Exists))
+        {
+            try
+            {
+                return (Load(candidate, into()), candidate);
+            }
+            catch (CorruptCheckpointException e)
+            {
+                problems.Add(e.Message);
+                warn($"warning: checkpoint {e.Message}; it is not used");
+            }
+        }
+        throw new UserError(problems.Count == 0 ? $"no checkpoint at {path}." : $"no usable checkpoint: {string.Join("; ", problems)}.",
+            "delete the run folder's checkpoints/ to start the run over (metrics.jsonl is rewritten), or give the run another 'run:' id.");
     }
 
     static CheckpointHeader ReadHeader(BinaryReader reader, string path)
@@ -78,7 +148,7 @@ public static class Checkpoint
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or JsonException)
         {
-            throw new UserError($"{path} is not an SdAE checkpoint or is damaged.", "delete it to start the run over.");
+            throw new CorruptCheckpointException(path, "not an SdAE checkpoint of this version");
         }
     }
 

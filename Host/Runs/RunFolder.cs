@@ -25,7 +25,9 @@ public sealed class RunFolder(string path)
     public static RunFolder For(Experiment experiment) =>
         new(System.IO.Path.Combine(experiment.Output, experiment.Name, experiment.Run));
 
-    public bool HasCheckpoint => System.IO.File.Exists(CheckpointPath);
+    /// <summary>The checkpoint the latest one replaced, kept until the next is complete: the fallback when the latest is damaged.</summary>
+    public string PreviousCheckpointPath => System.IO.Path.Combine(Path, "checkpoints", "previous.ckpt");
+    public bool HasCheckpoint => System.IO.File.Exists(CheckpointPath) || System.IO.File.Exists(PreviousCheckpointPath);
     public bool HasResults => System.IO.File.Exists(ResultsPath);
     public bool HasConfig => System.IO.File.Exists(ConfigPath);
 

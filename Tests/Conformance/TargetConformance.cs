@@ -66,7 +66,7 @@ public class TargetConformance
         using var folder = new Support.TempFolder();
         var path = Path.Combine(folder.Path, "target.ckpt");
         var header = new CheckpointHeader(1, 1, 1, name, 0);
-        Checkpoint.Save(path, header, saved.StateModule.state_dict().Select(p => (p.Key, p.Value)));
+        Checkpoint.Save(path, path + ".previous", header, saved.StateModule.state_dict().Select(p => (p.Key, p.Value)));
         Checkpoint.Load(path, restored.StateModule!.state_dict().Select(p => (p.Key, p.Value)));
         var expected = saved.StateModule.state_dict();
         foreach (var (key, tensor) in restored.StateModule.state_dict())
