@@ -4,5 +4,9 @@ namespace SdAE.Host;
 public sealed class UserError(string message, string? fix = null) : Exception(message)
 {
     public string? Fix { get; } = fix;
-    public override string ToString() => Message + (Fix is null ? "" : $" Fix: {Fix}");
+    public override string ToString() => WithFix(Message, Fix);
+
+    /// <summary>"message. Fix: fix" — the message ends as a sentence before the fix, whoever wrote it.</summary>
+    public static string WithFix(string message, string? fix) =>
+        fix is null ? message : (message.TrimEnd().EndsWith('.') || message.TrimEnd().EndsWith('?') ? message.TrimEnd() : message.TrimEnd() + ".") + $" Fix: {fix}";
 }

@@ -38,8 +38,8 @@ public static class CliErrors
     {
         ExperimentError error => error.ToString(),
         UserError error => error.ToString(),
-        PluginLoadException error => $"{error.Message} Fix: {error.Fix}",
-        DataSourceException error => $"{error.Message} Fix: {error.Fix}",
+        PluginLoadException error => UserError.WithFix(error.Message, error.Fix),
+        DataSourceException error => UserError.WithFix(error.Message, error.Fix),
         CommandParseException or CommandRuntimeException => $"{e.Message} (see sdae --help)",
         TypeInitializationException { TypeName: "TorchSharp.torch", InnerException: NotSupportedException } =>
             "libtorch could not be loaded (TorchSharp 0.107 needs libtorch 2.10). Fix: build with the default cpu backend, or for the " +

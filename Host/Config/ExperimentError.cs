@@ -13,5 +13,5 @@ public sealed class ExperimentError(string file, int line, int column, string me
     public string? Fix { get; } = fix;
 
     public override string ToString() =>
-        $"{File}:{Line}:{Column}: {Message}" + (Fix is null ? "" : $" Fix: {Fix}");
+        $"{File}:{Line}:{Column}: " + UserError.WithFix(Message, Fix);
 }

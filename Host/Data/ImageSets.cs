@@ -78,7 +78,7 @@ public static class ImageSets
         if (options.Mean.Length > 0)
         {
             if (options.Mean.Length != source.Channels)
-                throw new UserError($"data.mean has {options.Mean.Length} values but {source.Name} has {source.Channels} channels.", $"give {source.Channels} values to data.mean and data.std.");
+                throw new UserError($"data.mean has {options.Mean.Length} values but {source.Name} has {source.Channels} channel{(source.Channels == 1 ? "" : "s")}.", $"give {source.Channels} values to data.mean and data.std.");
             return (options.Mean, options.Std);
         }
         if (fromTraining is { } given) return given;

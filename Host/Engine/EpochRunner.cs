@@ -49,6 +49,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
         int prefetch = experiment.DataOptions.PrefetchFor(device);
         using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch - first, i => PrepareBatch(first + i), prefetch) : null;
         var log = new StepLog(session, display);
+        using var guard = new NonFiniteGuard(device, session.Schedule.At);
         model.Train(true);
 
         for (long i = first; i < stepsPerEpoch; i++)
@@ -61,12 +62,18 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
             var output = model.TrainStep(images, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad,
                 new TrainingProgress(epoch, pretrain.Epochs, step + 1, session.Schedule.TotalSteps));
             step++;
+            PausePoints.Reach(PausePoints.Step);
             lossSum.add_(output.Loss.Loss.detach());
+            guard.Observe(output.Loss.Loss, step);
             log.Count(pretrain.Batch);
             if (step % pretrain.LogEvery == 0 || i == stepsPerEpoch - 1)
+            {
+                guard.ThrowIfAny();
                 log.Write(epoch, i + 1, step, lr, output.Loss);
+            }
             if (i < stepsPerEpoch - 1 && session.StepOrTimeCheckpointDue(step))
             {
+                guard.ThrowIfAny();
                 session.Generators.Capture(maskGenerator);
                 session.SaveCheckpoint(new TrainingState(epoch, step, trainSeconds(), i + 1, lossSum.item<float>()));
             }

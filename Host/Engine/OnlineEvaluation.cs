@@ -17,6 +17,7 @@ public sealed class OnlineEvaluation(TrainingSession session, ITrainingDisplay d
         var environment = session.Environment;
         foreach (var outcome in Evaluator.RunAll(due, session.Loaded.Catalog, session.Model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context))
         {
+            PausePoints.Reach(PausePoints.Evaluation);
             session.Log(new MetricsRecord(state.Step, epoch, outcome.Result.Metrics, outcome.Label));
             display.Info($"epoch {epoch}: {outcome.Label} top-1 {outcome.Result.Top1:P2}");
         }

@@ -105,6 +105,7 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     public TrainingState StartOrResume(ITrainingDisplay display)
     {
+        Checkpoint.RemoveUnfinished(Folder.CheckpointPath);
         if (!Folder.HasCheckpoint)
         {
             Folder.Metrics.Clear();

@@ -52,8 +52,18 @@ public static class Checkpoint
                 file.Write(sha.Hash!);
                 file.Flush(flushToDisk: true);
             }
+            PausePoints.Reach(PausePoints.CheckpointWrite);
             if (File.Exists(path)) File.Move(path, previousPath, overwrite: true);
         });
+
+    /// <summary>Temporary files a killed write left beside <paramref name="path"/> (this process holds the run's lock, so none is being written).</summary>
+    public static void RemoveUnfinished(string path)
+    {
+        var folder = System.IO.Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(folder)) return;
+        foreach (var leftover in Directory.EnumerateFiles(folder, $".{System.IO.Path.GetFileNameWithoutExtension(path)}.*.tmp*"))
+            File.Delete(leftover);
+    }
 
     /// <summary>Verifies the file's checksum (without loading anything); throws <see cref="CorruptCheckpointException"/> when it fails.</summary>
     public static void Verify(string path)

@@ -1,0 +1,43 @@
+using Spectre.Console.Cli;
+
+namespace SdAE.Host.Cli;
+
+/// <summary>The `sdae` command line: its commands, and the error policy around them (<see cref="CliErrors"/>).</summary>
+public static class SdaeApp
+{
+    public static int Run(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("sdae");
+            config.PropagateExceptions();
+            config.AddCommand<RunCommand>("run")
+                .WithDescription("Pre-train (and evaluate) as an experiment file says. Re-running resumes the run from its last checkpoint.")
+                .WithExample("run", "experiments/sdae_vit-micro_fmnist.yaml");
+            config.AddCommand<EvalCommand>("eval")
+                .WithDescription("Evaluate an existing run's checkpoint (student or teacher encoder) without pre-training again.")
+                .WithExample("eval", "runs/sdae_vit-micro_fmnist/default", "--heads", "knn,linear_probe", "--encoder", "teacher");
+            config.AddCommand<ValidateCommand>("validate")
+                .WithDescription("Check an experiment file (YAML, plugin names, options, ranges) without running it.")
+                .WithExample("validate", "experiments/mae_vit-micro_fmnist.yaml");
+            config.AddCommand<SweepCommand>("sweep")
+                .WithDescription("Run a comparison sweep (base experiment x variants x grid), N runs at a time, and write a report.")
+                .WithExample("sweep", "experiments/reproduce_fmnist.yaml", "--jobs", "2")
+                .WithExample("sweep", "experiments/reproduce_fmnist.yaml", "--dry-run");
+            config.AddCommand<BenchCommand>("bench")
+                .WithDescription("Time an experiment's training step (ms/step, images/s, estimated TFLOP/s, peak memory) with each optimizer.")
+                .WithExample("bench", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "20");
+            config.AddCommand<BenchCostCommand>("bench-cost")
+                .WithDescription("SdAE's cost against MAE on the same backbone, and multi-fold against one-pass teacher cost, as ratios from one run.")
+                .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--baseline", "experiments/mae_vit-micro_fmnist.yaml", "--steps", "10");
+            config.AddCommand<BenchDataCommand>("bench-data")
+                .WithDescription("Images/s of the data path (cold: decoding into the cache; warm: batches from it) next to the training step's.")
+                .WithExample("bench-data", "experiments/bench/vit-tiny_folder-64px.yaml");
+            config.AddCommand<PluginsCommand>("plugins")
+                .WithDescription("List every registered plugin by kind, with its options and defaults.")
+                .WithExample("plugins");
+        });
+        return CliErrors.Run(() => app.Run(args));
+    }
+}

@@ -1,0 +1,28 @@
+namespace SdAE.Host;
+
+/// <summary>
+/// Fault injection for the kill -9 tests: with SDAE_TEST_PAUSE_AT=&lt;point&gt;:&lt;n&gt; the n-th arrival at
+/// that point prints "SDAE_PAUSED &lt;point&gt; &lt;n&gt;" and waits forever, so a test can SIGKILL the process
+/// exactly there (mid-epoch, inside a checkpoint write, inside an evaluation). Unset, as outside
+/// those tests, <see cref="Reach"/> is one comparison.
+/// </summary>
+public static class PausePoints
+{
+    public const string Variable = "SDAE_TEST_PAUSE_AT";
+    public const string Step = "step", CheckpointWrite = "checkpoint-write", Evaluation = "evaluation";
+
+    static readonly (string Point, int Arrival)? Target = Parse(Environment.GetEnvironmentVariable(Variable));
+    static int arrivals;
+
+    public static void Reach(string point)
+    {
+        if (Target is not { } target || target.Point != point) return;
+        if (Interlocked.Increment(ref arrivals) != target.Arrival) return;
+        Console.Out.WriteLine($"SDAE_PAUSED {point} {target.Arrival}");
+        Console.Out.Flush();
+        Thread.Sleep(Timeout.Infinite);
+    }
+
+    static (string, int)? Parse(string? value) =>
+        value?.Split(':') is [var point, var count] && int.TryParse(count, out int n) ? (point, n) : null;
+}
