@@ -149,6 +149,14 @@ public static class Checkpoint
             "delete the run folder's checkpoints/ to start the run over (metrics.jsonl is rewritten), or give the run another 'run:' id.");
     }
 
+    /// <summary>The header alone (after verifying the file).</summary>
+    public static CheckpointHeader ReadHeaderOf(string path)
+    {
+        Verify(path);
+        using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+        return ReadHeader(reader, path);
+    }
+
     static CheckpointHeader ReadHeader(BinaryReader reader, string path)
     {
         try

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Text;
+using SdAE.Host;
+using SdAE.Host.Config;
+using SdAE.Host.Engine;
+using SdAE.Host.Runs;
+using SdAE.Tests.Support;
+
+namespace SdAE.Tests;
+
+/// <summary>
+/// What a crash can cost: `sdae run` killed with SIGKILL at chosen points (mid-epoch, inside a
+/// checkpoint write, inside an online evaluation) and run again must end exactly where an
+/// uninterrupted run ends; stale locks are taken over; a non-finite loss stops the run at its step.
+/// </summary>
+public class FaultTests() : StripeDataFixture(trainCount: 256, testCount: 60)
+{
+    /// <summary>3 epochs of 8 steps, a checkpoint every 3 steps and every epoch, k-NN after every epoch.</summary>
+    string Yaml(string output) =>
+        TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, output), epochs: 3, trainLimit: 256, eval: "{ type: knn, k: 5, every: 1 }")
+            .Overlay("{ pretrain: { checkpoint_every: 1, checkpoint_every_steps: 3 } }");
+
+    static string Sdae => Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll");
+
+    /// <summary>Runs `sdae run` to its end, or until it pauses at <paramref name="pauseAt"/> and is killed with SIGKILL there.</summary>
+    static (int ExitCode, string Output) RunSdae(string experiment, string? pauseAt = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { Sdae, "run", experiment }) start.ArgumentList.Add(argument);
+        if (pauseAt is not null) start.Environment[PausePoints.Variable] = pauseAt;
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        var paused = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.StartsWith("SDAE_PAUSED")) paused.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (pauseAt is not null)
+        {
+            var exited = process.WaitForExitAsync();
+            if (Task.WaitAny([paused.Task, exited], TimeSpan.FromMinutes(2)) != 0)
+                Assert.Fail($"sdae never paused at {pauseAt}:\n{output}");
+            process.Kill();   // SIGKILL: no finally blocks, no flushing, no lock release
+        }
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(); Assert.Fail($"sdae did not finish:\n{output}"); }
+        process.WaitForExit();
+        lock (output) return (process.ExitCode, output.ToString());
+    }
+
+    /// <summary>What a finished run leaves that must not depend on interruptions: step losses, epoch lines, evaluations, results, final weights.</summary>
+    static (List<string> Metrics, string Results, byte[] Weights) Outcome(string runFolder)
+    {
+        var run = new RunFolder(runFolder);
+        var metrics = run.Metrics.Read()
+            .Select(r => $"{r.Step} {r.Evaluation} " + string.Join(",", r.Values.Where(v => v.Key is not ("images_per_second")).OrderBy(v => v.Key).Select(v => $"{v.Key}={v.Value:R}")))
+            .ToList();
+        var results = run.ReadResults();
+        var heads = string.Join(";", results.Heads.Select(h => $"{h.Label}:{string.Join(",", h.Result.Metrics.Select(m => $"{m.Key}={m.Value:R}"))}"));
+        return (metrics, heads, CheckpointWeights(run.CheckpointPath));
+    }
+
+    /// <summary>A checkpoint's bytes after its header (which holds the wall-clock training time): names, tensors, generator states.</summary>
+    static byte[] CheckpointWeights(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+        reader.ReadString();
+        reader.ReadString();
+        return bytes[(int)reader.BaseStream.Position..^32];
+    }
+
+    [Test]
+    public void KilledWithSigkillAtAnyPointAndRunAgainEndsExactlyAsAnUninterruptedRun()
+    {
+        var whole = RunSdae(folder.Write("whole.yaml", Yaml("whole")));
+        Assert.That(whole.ExitCode, Is.EqualTo(0), whole.Output);
+        var expected = Outcome(Path.Combine(folder.Path, "whole", "tiny", "default"));
+
+        var random = new Random(12345);
+        var points = new[]
+        {
+            $"{PausePoints.Step}:{random.Next(1, 9)}",                // mid-epoch 1, at a random step (before or after the first checkpoint)
+            $"{PausePoints.Step}:{random.Next(9, 24)}",               // mid-epoch 2 or 3
+            $"{PausePoints.CheckpointWrite}:{random.Next(2, 10)}",    // inside one of the 10 checkpoint writes, after the first, before it replaces the last one
+            $"{PausePoints.Evaluation}:1",                            // inside the online evaluation after epoch 1
+            $"{PausePoints.Evaluation}:2",                            // and after epoch 2
+        };
+        foreach (var point in points)
+        {
+            var name = "killed-" + point.Replace(':', '-');
+            var experiment = folder.Write(name + ".yaml", Yaml(name));
+            var killed = RunSdae(experiment, pauseAt: point);
+            Assert.That(killed.ExitCode, Is.Not.EqualTo(0), $"{point}: the process was killed");
+            bool hadCheckpoint = new RunFolder(Path.Combine(folder.Path, name, "tiny", "default")).HasCheckpoint;
+            var resumed = RunSdae(experiment);
+            Assert.That(resumed.ExitCode, Is.EqualTo(0), $"{point}:\n{resumed.Output}");
+            Assert.That(resumed.Output, Does.Contain("taking over"), $"{point}: the dead process's lock is taken over\n{resumed.Output}");
+            if (hadCheckpoint) Assert.That(resumed.Output, Does.Contain("resuming from"), $"{point}: and its last checkpoint resumes\n{resumed.Output}");
+            TestContext.Out.WriteLine($"{point}: " + (hadCheckpoint ? resumed.Output.Split('\n').First(l => l.Contains("resuming from")) : "killed before the first checkpoint; started over"));
+
+            var actual = Outcome(Path.Combine(folder.Path, name, "tiny", "default"));
+            Assert.That(actual.Metrics, Is.EqualTo(expected.Metrics), $"{point}: metrics.jsonl");
+            Assert.That(actual.Results, Is.EqualTo(expected.Results), $"{point}: results.json");
+            Assert.That(actual.Weights.AsSpan().SequenceEqual(expected.Weights), Is.True, $"{point}: the final checkpoint's tensors");
+            var checkpoints = Path.Combine(folder.Path, name, "tiny", "default", "checkpoints");
+            Assert.That(Directory.GetFiles(checkpoints).Select(Path.GetFileName), Is.EquivalentTo(new[] { "last.ckpt", "previous.ckpt" }), $"{point}: no unfinished write is left");
+        }
+    }
+
+    [Test]
+    public void AStaleLockIsTakenOverWithAWarning()
+    {
+        using var finished = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        finished.WaitForExit();
+        var runFolder = Path.Combine(folder.Path, "runs", "tiny", "default");
+        Directory.CreateDirectory(runFolder);
+        File.WriteAllText(RunLock.PathIn(runFolder),
+            System.Text.Json.JsonSerializer.Serialize(new RunLock.Owner(finished.Id, Environment.MachineName, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(-5))));
+        var display = new RecordingDisplay();
+        using var loaded = ExperimentLoader.Load(folder.Write("tiny.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1)));
+        using (var session = TrainingSession.Open(loaded, display))
+        {
+            Assert.That(display.Lines, Has.Some.Contains("taking over").And.Contain($"process {finished.Id}"));
+            Assert.That(RunLock.Read(RunLock.PathIn(runFolder))!.ProcessId, Is.EqualTo(Environment.ProcessId), "the lock is now this process's");
+        }
+        Assert.That(File.Exists(RunLock.PathIn(runFolder)), Is.False, "and released when the session ends");
+    }
+
+    [Test]
+    public void ANonFiniteLossIsCaughtAtItsStepNotAtTheNextLoggingStep()
+    {
+        // a near-zero std makes the inputs overflow: the loss is infinite from step 1, the first logging step is 8 (the epoch's end)
+        var yaml = TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 2)
+            .Overlay("{ data: { mean: [0.5], std: [1.0e-30] }, pretrain: { log_every: 1000 } }");
+        using var loaded = ExperimentLoader.Load(folder.Write("nan.yaml", yaml));
+        var e = Assert.Throws<UserError>(() => new Pretrainer(loaded, SilentTrainingDisplay.Instance).Run())!;
+        var step = int.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @"at step (\d+)").Groups[1].Value);
+        TestContext.Out.WriteLine(e.Message);
+        Assert.That(step, Is.EqualTo(1));
+        Assert.That(e.Message, Does.Contain("learning rate"));
+        Assert.That(e.Fix, Does.Contain("clip_grad"));
+        var run = RunFolder.For(loaded.Experiment);
+        Assert.That(run.Metrics.Read().Where(r => r.IsStep).Select(r => r.Step), Is.All.LessThan(step), "no step at or after the bad one is logged");
+        if (run.HasCheckpoint)
+            Assert.That(Checkpoint.ReadHeaderOf(run.CheckpointPath).Step, Is.LessThan(step), "the checkpoint predates the bad step");
+    }
+
+    sealed class RecordingDisplay : ITrainingDisplay
+    {
+        public List<string> Lines { get; } = [];
+        public void Info(string message) => Lines.Add(message);
+        public void Report(string task, long done, long total, string? detail = null) { }
+        public void Step(StepReport report) { }
+    }
+}
