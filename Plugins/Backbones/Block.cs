@@ -81,8 +81,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         drop_path = new DropPath(dropPath);
         if (layerScale > 0)
         {
-            gamma_1 = nn.Parameter(full(width, layerScale));
-            gamma_2 = nn.Parameter(full(width, layerScale));
+            using (var initial = full(width, layerScale)) gamma_1 = nn.Parameter(initial);
+            using (var initial = full(width, layerScale)) gamma_2 = nn.Parameter(initial);
         }
         RegisterComponents();
     }

@@ -30,7 +30,7 @@ public static class Init
     public static void XavierAsLinear(Tensor convWeight)
     {
         using var _ = no_grad();
-        var flat = convWeight.view(convWeight.shape[0], -1);
+        using var flat = convWeight.view(convWeight.shape[0], -1);
         nn.init.xavier_uniform_(flat);
     }
 }

@@ -23,8 +23,8 @@ public sealed class ViTDecoder : DecoderModule
     public ViTDecoder(ViTDecoderOptions options, DecoderShape shape) : base("vit_decoder")
     {
         decoder_embed = nn.Linear(shape.EncoderWidth, options.Width);
-        mask_token = nn.Parameter(zeros(1, 1, options.Width));
-        decoder_pos_embed = SinCosPositionEmbedding.Create(options.Width, shape.Grid).unsqueeze(0);
+        using (var initial = zeros(1, 1, options.Width)) mask_token = nn.Parameter(initial);
+        using (var table = SinCosPositionEmbedding.Create(options.Width, shape.Grid)) decoder_pos_embed = table.unsqueeze(0);
         decoder_blocks = new ModuleList<Block>(Enumerable.Range(0, options.Depth)
             .Select(_ => new Block(options.Width, options.Heads, options.MlpRatio, dropPath: 0)).ToArray());
         decoder_norm = nn.LayerNorm(options.Width, eps: 1e-6);

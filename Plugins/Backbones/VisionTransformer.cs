@@ -33,10 +33,17 @@ public sealed class VisionTransformer : EncoderModule
             throw new ArgumentException($"backbone.patch {options.Patch} does not divide the image size {context.ImageSize}; choose a patch that divides it.");
         (width, depth, var heads) = options.Resolve();
 
-        patch_embed = nn.Conv2d(context.Channels, width, options.Patch, stride: options.Patch);
-        cls_token = nn.Parameter(zeros(1, 1, width));
-        if (options.MaskToken) mask_token = nn.Parameter(zeros(1, 1, width));
-        pos_embed = SinCosPositionEmbedding.Create(width, Grid).unsqueeze(0);
+        // TorchSharp's Conv2d leaves a temporary of its initialisation behind: a scope disposes it, the parameters are kept
+        using (NewDisposeScope())
+        {
+            patch_embed = nn.Conv2d(context.Channels, width, options.Patch, stride: options.Patch);
+            foreach (var parameter in patch_embed.parameters()) parameter.DetachFromDisposeScope();
+        }
+        // nn.Parameter takes the handle of the tensor it is given; disposing the emptied wrapper keeps the live-tensor count exact
+        using (var initial = zeros(1, 1, width)) cls_token = nn.Parameter(initial);
+        if (options.MaskToken)
+            using (var initial = zeros(1, 1, width)) mask_token = nn.Parameter(initial);
+        using (var table = SinCosPositionEmbedding.Create(width, Grid)) pos_embed = table.unsqueeze(0);
         blocks = new ModuleList<Block>(Enumerable.Range(0, depth)
             .Select(i => new Block(width, heads, options.MlpRatio, DropPathAt(i), options.LayerScale)).ToArray());
         norm = nn.LayerNorm(width, eps: 1e-6);

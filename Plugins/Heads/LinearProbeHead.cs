@@ -76,7 +76,7 @@ public sealed class LinearProbeHead(LinearProbeOptions options) : IDownstreamHea
         var schedule = new LearningRateSchedule(LearningRateSchedule.ScaledPeak(options.Lr, options.Batch), 0,
             (long)(options.WarmupEpochs * stepsPerEpoch), options.Epochs * stepsPerEpoch);
         using var adamw = options.Optimizer == ProbeOptimizer.Adamw ? new AdamW(AdamW.DecayGroups(parameters, options.WeightDecay), 0.9, 0.999) : null;
-        var sgd = options.Optimizer == ProbeOptimizer.Sgd
+        using var sgd = options.Optimizer == ProbeOptimizer.Sgd
             ? optim.SGD(parameters.Select(p => p.Item2), learningRate: schedule.Peak, momentum: 0.9, weight_decay: options.WeightDecay) : null;
 
         var curve = new List<IReadOnlyDictionary<string, double>>();
