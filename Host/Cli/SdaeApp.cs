@@ -7,6 +7,7 @@ public static class SdaeApp
 {
     public static int Run(string[] args)
     {
+        SharedMachine.LimitOpenMpSpinning();
         var app = new CommandApp();
         app.Configure(config =>
         {

@@ -44,6 +44,9 @@ public sealed class RunEnvironment : IDisposable
     public static RunEnvironment Open(Experiment experiment, PluginCatalog catalog, RunFolder folder, ITrainingDisplay display)
     {
         if (experiment.Threads > 0) torch.set_num_threads(experiment.Threads);
+        foreach (var (pid, command) in SharedMachine.OtherSdaeProcesses())
+            display.Info($"note: another sdae process shares this machine (pid {pid}: {command}); both run slower, and timings taken now are not comparable. " +
+                $"threads: {Math.Max(1, Environment.ProcessorCount / 2)} in each experiment splits the {Environment.ProcessorCount} cores between them.");
         var device = DeviceSelector.Resolve(experiment.Device, display.Info);
         var context = new PluginContext { Seed = experiment.Seed, Device = device, Files = folder.Files, Progress = display };
         var owned = new List<StoredImageDataset>();
