@@ -125,6 +125,23 @@ public class BadInputTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     }
 
     [Test]
+    public void AnUnexpectedExceptionIsOneLineNamingItsTraceFileAndExitCode70()
+    {
+        var (oldError, errors) = (Console.Error, new StringWriter());
+        Console.SetError(errors);
+        int exitCode;
+        try { exitCode = CliErrors.Run(() => throw new InvalidOperationException("a bug\nwith a second line")); }
+        finally { Console.SetError(oldError); }
+        var line = errors.ToString().Trim();
+        Assert.That(exitCode, Is.EqualTo(CliErrors.CrashExitCode));
+        Assert.That(line.Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(line, Does.Contain("InvalidOperationException: a bug").And.Contain("This is a bug"));
+        var log = System.Text.RegularExpressions.Regex.Match(line, @"the full trace is in (\S+\.log)").Groups[1].Value;
+        Assert.That(File.ReadAllText(log), Does.Contain("a bug").And.Contain(" at "), "the trace is in the file, not on the screen");
+        File.Delete(log);
+    }
+
+    [Test]
     public void TheMatrixHasAtLeastTwentyFiveCases() => Assert.That(Cases().Count(), Is.GreaterThanOrEqualTo(25));
 
     static (int ExitCode, string Errors, string Output) SdaeInProcess(string[] args)

@@ -113,6 +113,29 @@ public class FaultTests() : StripeDataFixture(trainCount: 256, testCount: 60)
     }
 
     [Test]
+    public void OfTwoConcurrentRunsOnOneFolderExactlyOneTrains()
+    {
+        var experiment = folder.Write("two.yaml", Yaml("two"));
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { Sdae, "run", experiment }) start.ArgumentList.Add(argument);
+        start.Environment[PausePoints.Variable] = $"{PausePoints.Step}:2";
+        using var first = Process.Start(start)!;
+        try
+        {
+            while (first.StandardOutput.ReadLine() is { } line && !line.StartsWith("SDAE_PAUSED")) { }
+            var second = RunSdae(experiment);
+            Assert.That(second.ExitCode, Is.EqualTo(2), second.Output);
+            Assert.That(second.Output, Does.Contain($"is in use by process {first.Id}"));
+            Assert.That(first.HasExited, Is.False, "the first run is untouched");
+        }
+        finally
+        {
+            first.Kill();
+            first.WaitForExit();
+        }
+    }
+
+    [Test]
     public void AStaleLockIsTakenOverWithAWarning()
     {
         using var finished = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
