@@ -32,5 +32,5 @@ public sealed class FixtureModule : IPluginModule
 {
     public void Register(IServiceCollection services) =>
         services.AddPlugin<IMaskingStrategy, CheckerboardMasking, CheckerboardOptions>(PluginKind.Masking, "checkerboard",
-            "Test fixture: masks alternate patches.");
+            "Test fixture: masks alternate patches [a checkerboard, 1/2 of the grid].");
 }
