@@ -46,3 +46,26 @@ public class PluginLoadingTests
         Assert.That(e!.Message, Does.Contain("/nonexistent/MyPlugin.dll"));
     }
 }
+
+public class ContractVersionTests
+{
+    static System.Reflection.AssemblyName Abstractions(string version) => new("SdAE.Abstractions") { Version = new Version(version) };
+
+    [Test]
+    public void APluginBuiltAgainstTheSameMajorVersionIsAccepted()
+    {
+        var host = SdAE.Host.Plugins.PluginCatalog.ContractVersion;
+        Assert.DoesNotThrow(() => SdAE.Host.Plugins.PluginCatalog.CheckContractVersion([Abstractions($"{host.Major}.{host.Minor + 3}.0.0")], "p.dll"));
+        Assert.DoesNotThrow(() => SdAE.Host.Plugins.PluginCatalog.CheckContractVersion([new System.Reflection.AssemblyName("Other") { Version = new Version(9, 0) }], "p.dll"));
+    }
+
+    [Test]
+    public void APluginBuiltAgainstAnotherMajorVersionIsRefusedNamingBoth()
+    {
+        var host = SdAE.Host.Plugins.PluginCatalog.ContractVersion;
+        var e = Assert.Throws<SdAE.Host.Plugins.PluginLoadException>(() =>
+            SdAE.Host.Plugins.PluginCatalog.CheckContractVersion([Abstractions($"{host.Major + 1}.2.0.0")], "p.dll"))!;
+        Assert.That(e.Message, Does.Contain($"SdAE.Abstractions {host.Major + 1}.2.0").And.Contain($"plugin contract {host.ToString(3)}"));
+        Assert.That(e.Fix, Does.Contain($"{host.Major}.x"));
+    }
+}

@@ -72,7 +72,7 @@ public sealed class PluginsCommand : Command<PluginsSettings>
 
     static void WriteTables(IReadOnlyList<PluginRow> rows, PluginCatalog catalog)
     {
-        AnsiConsole.Write(new Text($"{catalog.Assemblies.Count} plugin assemblies from {PluginCatalog.DefaultFolder}\n", new Style(Color.Grey)));
+        AnsiConsole.Write(new Text($"{catalog.Assemblies.Count} plugin assemblies from {PluginCatalog.DefaultFolder}; plugin contract SdAE.Abstractions {PluginCatalog.ContractVersion.ToString(3)}\n", new Style(Color.Grey)));
         foreach (var kind in rows.GroupBy(r => r.Kind))
         {
             var table = new Table().Title(new TableTitle(kind.Key, new Style(decoration: Decoration.Bold)))

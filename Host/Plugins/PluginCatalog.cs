@@ -86,12 +86,26 @@ public sealed class PluginCatalog : IDisposable
             {
                 throw new PluginLoadException($"{path} is not a .NET assembly.", "list the plugin's built .dll (bin/Release/net10.0/<Name>.dll), not a native library or another file.");
             }
+            CheckContractVersion(assembly.GetReferencedAssemblies(), path);
             RegisterModules(assembly, path, services);
             loaded.Add(path);
         }
         var provider = services.BuildServiceProvider();
         CheckUniqueNames(provider.GetServices<IPluginFactory>());
         return new PluginCatalog(loaders, provider, loaded);
+    }
+
+    /// <summary>The plugin contract this host implements: the version of its SdAE.Abstractions.</summary>
+    public static Version ContractVersion => typeof(IPluginModule).Assembly.GetName().Version!;
+
+    /// <summary>A plugin built against another major version of the contract is refused, naming both versions.</summary>
+    public static void CheckContractVersion(IEnumerable<AssemblyName> references, string path)
+    {
+        var contract = references.FirstOrDefault(r => r.Name == typeof(IPluginModule).Assembly.GetName().Name);
+        if (contract?.Version is not { } built || built.Major == ContractVersion.Major) return;
+        throw new PluginLoadException(
+            $"{path} was built against SdAE.Abstractions {built.ToString(3)}, but this sdae implements the plugin contract {ContractVersion.ToString(3)}; major versions must match.",
+            $"rebuild the plugin against SdAE.Abstractions {ContractVersion.Major}.x (or use an sdae that implements {built.Major}.x).");
     }
 
     static void RegisterModules(Assembly assembly, string path, IServiceCollection services)
