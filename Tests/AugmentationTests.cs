@@ -2,7 +2,7 @@ using SdAE.Host.Config;
 using SdAE.Host.Data;
 using static TorchSharp.torch;
 
-using static SdAE.Tests.Support.TensorAssert;
+using static SdAE.Testing.TensorChecks;
 
 namespace SdAE.Tests;
 

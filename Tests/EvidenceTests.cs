@@ -24,11 +24,11 @@ public class EvidenceTests() : StripeDataFixture(trainCount: 400, testCount: 100
         using var otherSeed = BalancedSubset.Of(train, 10, seed: 5);
         Assert.That(ten.Count, Is.EqualTo(100));
         Assert.That(ten.Labels.bincount(null, 10).data<long>().ToArray(), Is.EqualTo(Enumerable.Repeat(10L, 10)));
-        Assert.That(TensorAssert.Same(ten.Indices, again.Indices), Is.True, "the same seed draws the same images");
-        Assert.That(TensorAssert.Same(ten.Indices, otherSeed.Indices), Is.False);
+        Assert.That(SdAE.Testing.TensorChecks.Same(ten.Indices, again.Indices), Is.True, "the same seed draws the same images");
+        Assert.That(SdAE.Testing.TensorChecks.Same(ten.Indices, otherSeed.Indices), Is.False);
         var twentySet = twenty.Indices.data<long>().ToHashSet();
         Assert.That(ten.Indices.data<long>().ToArray(), Is.SubsetOf(twentySet), "10 per class is part of 20 per class");
-        Assert.That(TensorAssert.Same(ten.Labels, train.Labels.index_select(0, ten.Indices)), Is.True);
+        Assert.That(SdAE.Testing.TensorChecks.Same(ten.Labels, train.Labels.index_select(0, ten.Indices)), Is.True);
         var e = Assert.Throws<UserError>(() => BalancedSubset.Of(train, 41, seed: 4));
         Assert.That(e!.Message, Does.Contain("labels_per_class 41"));
     }

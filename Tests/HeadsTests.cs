@@ -10,7 +10,7 @@ using SdAE.Plugins.Heads;
 using SdAE.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
-using static SdAE.Tests.Support.TensorAssert;
+using static SdAE.Testing.TensorChecks;
 
 namespace SdAE.Tests;
 

@@ -2,7 +2,7 @@ using SdAE.Abstractions.Masking;
 using SdAE.Plugins.Masking;
 using static TorchSharp.torch;
 
-using static SdAE.Tests.Support.TensorAssert;
+using static SdAE.Testing.TensorChecks;
 
 namespace SdAE.Tests;
 

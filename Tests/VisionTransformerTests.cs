@@ -5,7 +5,7 @@ using SdAE.Plugins.Backbones;
 using SdAE.Plugins.Targets;
 using static TorchSharp.torch;
 
-using static SdAE.Tests.Support.TensorAssert;
+using static SdAE.Testing.TensorChecks;
 
 namespace SdAE.Tests;
 

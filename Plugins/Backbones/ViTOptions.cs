@@ -34,7 +34,7 @@ public sealed class ViTOptions : IValidatableOptions
     [Range(1, 128), Description("Patch side in pixels; must divide the image size.")]
     public int Patch { get; set; } = 4;
 
-    [Range(0.5, 16.0)]
+    [Range(0.5, 16.0), Description("Hidden width of each block's MLP as a multiple of the token width.")]
     public double MlpRatio { get; set; } = 4.0;
 
     [Range(0.0, 0.99), Description("Stochastic-depth rate of the last block; rises linearly from 0 over depth.")]
@@ -77,16 +77,16 @@ public sealed class ViTOptions : IValidatableOptions
 
 public sealed class ViTDecoderOptions : IValidatableOptions
 {
-    [Range(8, 8192)]
+    [Range(8, 8192), Description("Decoder token width.")]
     public int Width { get; set; } = 128;
 
-    [Range(1, 64)]
+    [Range(1, 64), Description("Decoder blocks.")]
     public int Depth { get; set; } = 2;
 
-    [Range(1, 128)]
+    [Range(1, 128), Description("Attention heads; must divide the width.")]
     public int Heads { get; set; } = 4;
 
-    [Range(0.5, 16.0)]
+    [Range(0.5, 16.0), Description("Hidden width of each block's MLP as a multiple of the token width.")]
     public double MlpRatio { get; set; } = 4.0;
 
     public IEnumerable<OptionError> Validate()

@@ -43,7 +43,7 @@ public sealed class ImageFolderDataset : IDatasetSource
     public ImageFolderDataset(ImageFolderOptions options)
     {
         this.options = options;
-        root = ExpandRoot(options.Root);
+        root = options.Root.Length == 0 ? "" : ExpandRoot(options.Root);
         listing = new(() => FolderListing.Read(root, options));
     }
 

@@ -15,19 +15,19 @@ public sealed class FineTuneOptions
 {
     // Defaults: the label-scarce protocol measured in docs/lab-notebook.md (the curve flattens by
     // about epoch 25 at 100 labels per class; lr chosen where training from scratch does best).
-    [Range(1, 10000)]
+    [Range(1, 10000), Description("Fine-tuning epochs.")]
     public int Epochs { get; set; } = 30;
 
-    [Range(1, 65536)]
+    [Range(1, 65536), Description("Images per step; the peak lr is lr x batch / 256.")]
     public int Batch { get; set; } = 64;
 
     [Range(0.0, 10.0), Description("Base lr; the peak is base x batch / 256.")]
     public double Lr { get; set; } = 8e-3;
 
-    [Range(0.0, 10000.0)]
+    [Range(0.0, 10000.0), Description("Epochs of linear lr warm-up before the cosine decay.")]
     public double WarmupEpochs { get; set; } = 1;
 
-    [Range(0.0, 10.0)]
+    [Range(0.0, 10.0), Description("AdamW weight decay (not on biases, norms, tokens, position embeddings).")]
     public double WeightDecay { get; set; } = 0.05;
 
     [Range(0.0, 1.0), Description("Layer-wise lr decay: block j of d gets decay^(d-j); 0.75 suits the 4-block micro ViT (0.65 is the ViT-B recipe); 1 disables.")]
@@ -36,7 +36,7 @@ public sealed class FineTuneOptions
     [Range(0.0, 0.99), Description("Stochastic depth in the fine-tuned encoder.")]
     public double DropPath { get; set; } = 0.1;
 
-    [Range(0.0, 0.99)]
+    [Range(0.0, 0.99), Description("Label smoothing of the cross-entropy.")]
     public double LabelSmoothing { get; set; } = 0.1;
 
     [Description("Classifier input: mean of patch tokens (+ LayerNorm) or the cls token.")]

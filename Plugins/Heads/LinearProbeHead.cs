@@ -19,10 +19,10 @@ public enum ProbeOptimizer
 
 public sealed class LinearProbeOptions
 {
-    [Range(1, 100000)]
+    [Range(1, 100000), Description("Training epochs over the labelled features.")]
     public int Epochs { get; set; } = 100;
 
-    [Range(1, 1 << 20)]
+    [Range(1, 1 << 20), Description("Features per step.")]
     public int Batch { get; set; } = 256;
 
     [Range(0.0, 100.0), Description("Base lr; the peak is base x batch / 256.")]
@@ -31,10 +31,10 @@ public sealed class LinearProbeOptions
     [Description("sgd (momentum 0.9) or adamw.")]
     public ProbeOptimizer Optimizer { get; set; } = ProbeOptimizer.Sgd;
 
-    [Range(0.0, 10.0)]
+    [Range(0.0, 10.0), Description("Weight decay of the classifier.")]
     public double WeightDecay { get; set; }
 
-    [Range(0.0, 10000.0)]
+    [Range(0.0, 10000.0), Description("Epochs of linear lr warm-up before the cosine decay.")]
     public double WarmupEpochs { get; set; } = 1;
 
     [Description("Feature per image: cls token or mean of patch tokens.")]

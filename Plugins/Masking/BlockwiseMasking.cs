@@ -20,7 +20,7 @@ public sealed class BlockwiseMaskingOptions
     [Range(0.01, 1.0), Description("Smallest aspect ratio; blocks are drawn log-uniformly in [a, 1/a].")]
     public double MinAspect { get; set; } = 0.3;
 
-    [Range(1, 100)]
+    [Range(1, 100), Description("Tries to place each block before giving up on it (BEiT uses 10).")]
     public int Attempts { get; set; } = 10;
 }
 

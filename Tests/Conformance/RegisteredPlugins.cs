@@ -1,10 +1,7 @@
-using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Plugins;
-using SdAE.Host.Data;
 using SdAE.Host.Plugins;
 using SdAE.Plugins.Backbones;
 using SdAE.Tests.Support;
-using static TorchSharp.torch;
 
 namespace SdAE.Tests.Conformance;
 
@@ -19,8 +16,15 @@ public static class RegisteredPlugins
 
     public static PluginCatalog Catalog => catalog.Value;
 
-    public static IEnumerable<TestCaseData> OfKind(PluginKind kind) =>
-        Catalog.OfKind(kind).Select(f => new TestCaseData(f.Name).SetArgDisplayNames(f.Name));
+    /// <summary>One fixture per registered plugin of a kind, named after it.</summary>
+    public static IEnumerable<TestFixtureData> OfKind(PluginKind kind) =>
+        Catalog.OfKind(kind).Select(f => new TestFixtureData(f.Name).SetArgDisplayNames(f.Name));
+
+    public static IEnumerable<TestFixtureData> Backbones => OfKind(PluginKind.Backbone);
+    public static IEnumerable<TestFixtureData> Decoders => OfKind(PluginKind.Decoder);
+    public static IEnumerable<TestFixtureData> Maskings => OfKind(PluginKind.Masking);
+    public static IEnumerable<TestFixtureData> Targets => OfKind(PluginKind.Target);
+    public static IEnumerable<TestFixtureData> Heads => OfKind(PluginKind.Head);
 
     public static PluginContext Context => new() { ImageSize = 28, Channels = 1, ClassCount = 10 };
 
@@ -35,13 +39,4 @@ public static class RegisteredPlugins
     public static VisionTransformer TinyEncoder() =>
         new(new ViTOptions { Width = 32, Depth = 2, Heads = 2, Patch = 4, MaskToken = true }, Context);
 
-    /// <summary>A labelled set of random 28x28 images, ten classes, in memory.</summary>
-    public static IImageDataset RandomImages(int count, int seed)
-    {
-        var pixels = new byte[count * 28 * 28];
-        new Random(seed).NextBytes(pixels);
-        var store = new MemoryPixelStore(pixels, channels: 1, size: 28, kept: [.. Enumerable.Range(0, count)]);
-        var labels = Enumerable.Range(0, count).Select(i => (long)(i % 10)).ToArray();
-        return new StoredImageDataset($"random-{seed}", store, labels, [.. Enumerable.Range(0, 10).Select(c => c.ToString())], mean: [0.5f], std: [0.25f], imageSize: 0);
-    }
 }

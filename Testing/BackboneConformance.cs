@@ -1,22 +1,25 @@
+using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
-using SdAE.Abstractions.Plugins;
+using static SdAE.Testing.TensorChecks;
 using static TorchSharp.torch;
-using static SdAE.Tests.Support.TensorAssert;
 
-namespace SdAE.Tests.Conformance;
+namespace SdAE.Testing;
 
-/// <summary>Every backbone: the shapes of each encoding mode, gradients for every parameter, layer indices, copies.</summary>
-public class BackboneConformance
+/// <summary>
+/// A backbone's contract: the shapes of each encoding mode, a finite gradient for every parameter,
+/// a layer index for every parameter, faithful copies and freshly initialised same-shape encoders.
+/// </summary>
+public abstract class BackboneConformance : PluginConformance
 {
-    static IEnumerable<TestCaseData> Backbones() => RegisteredPlugins.OfKind(PluginKind.Backbone);
+    protected abstract EncoderModule CreateBackbone();
 
-    [TestCaseSource(nameof(Backbones))]
-    public void EncodesTheRightShapesAndEveryParameterGetsAGradient(string name)
+    [Test]
+    public void EncodesTheRightShapesAndEveryParameterGetsAGradient()
     {
-        using var encoder = RegisteredPlugins.Create<EncoderModule>(PluginKind.Backbone, name);
+        using var encoder = CreateBackbone();
         using var scope = NewDisposeScope();
         using var generator = new Generator(0);
-        var images = randn([2, 1, 28, 28], generator: generator);
+        var images = randn([2, Context.Channels, Context.ImageSize, Context.ImageSize], generator: generator);
         long tokens = encoder.Grid.Count, width = encoder.Width;
         Assert.That(encoder.EncodeAll(images).shape, Is.EqualTo(new[] { 2, 1 + tokens, width }));
         var visible = arange(tokens).narrow(0, 0, tokens / 2).unsqueeze(0).expand(2, -1);
@@ -34,10 +37,10 @@ public class BackboneConformance
         Assert.That(parameters.Where(p => !p.parameter.grad!.isfinite().all().item<bool>()).Select(p => p.name), Is.Empty, "non-finite gradients");
     }
 
-    [TestCaseSource(nameof(Backbones))]
-    public void EveryParameterHasALayerAndCopiesKeepTheWeights(string name)
+    [Test]
+    public void EveryParameterHasALayerAndCopiesKeepTheWeights()
     {
-        using var encoder = RegisteredPlugins.Create<EncoderModule>(PluginKind.Backbone, name);
+        using var encoder = CreateBackbone();
         foreach (var (parameter, _) in encoder.named_parameters())
             Assert.That(encoder.LayerIndexOf(parameter), Is.InRange(0, encoder.Depth + 1), parameter);
         using var copy = encoder.Copy();
@@ -47,5 +50,26 @@ public class BackboneConformance
             Assert.That(Same(tensor, original[key]), Is.True, $"the copy's {key}");
         Assert.That(fresh.state_dict().Keys, Is.EquivalentTo(original.Keys));
         Assert.That(fresh.state_dict().Any(p => p.Value.numel() > 1 && !Same(p.Value, original[p.Key])), Is.True, "a same-shape encoder is newly initialised");
+    }
+}
+
+/// <summary>A decoder's contract: built for an encoder width, a grid and an output width, it maps visible tokens to one prediction per patch, differentiably.</summary>
+public abstract class DecoderConformance : PluginConformance
+{
+    protected abstract IDecoderBuilder CreateDecoderBuilder();
+
+    [TestCase(32, 13)]
+    [TestCase(48, 1)]
+    public void MapsToTheRequestedWidthForEveryPatch(int encoderWidth, int outputWidth)
+    {
+        using var decoder = CreateDecoderBuilder().Build(new DecoderShape(encoderWidth, new GridSize(7, 7), outputWidth));
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(0);
+        var restore = stack([randperm(49, generator: generator), randperm(49, generator: generator)]);
+        var encoded = randn(2, 1 + 12, encoderWidth).requires_grad_();
+        var prediction = decoder.Decode(encoded, restore);
+        Assert.That(prediction.shape, Is.EqualTo(new long[] { 2, 49, outputWidth }));
+        prediction.square().mean().backward();
+        Assert.That(encoded.grad!.abs().sum().item<float>(), Is.GreaterThan(0f), "the prediction depends on the encoded tokens");
     }
 }
