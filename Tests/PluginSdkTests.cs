@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Text;
+using SdAE.Tests.Support;
+
+namespace SdAE.Tests;
+
+/// <summary>
+/// The whole path a plugin author walks, outside this repository: pack the SDK into a local feed,
+/// install the templates, instantiate each into a temporary folder, build it against that feed
+/// (packages the machine already has are taken from its NuGet cache; nothing else is reachable),
+/// run its generated conformance tests, and train one epoch with the built plugin through `plugins:`.
+/// </summary>
+public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60)
+{
+    static readonly string Repository = Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", ".."));
+    static string Sdae => Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll");
+
+    (int ExitCode, string Output) Dotnet(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["NUGET_PACKAGES"] = Path.Combine(folder.Path, "packages");   // this test's own package folder: no stale SdAE package
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5))) { process.Kill(entireProcessTree: true); Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish:\n{output}"); }
+        process.WaitForExit();
+        lock (output) return (process.ExitCode, output.ToString());
+    }
+
+    static string MachinePackages =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    [Test]
+    public void EachTemplateBuildsAgainstTheLocalFeedPassesItsTestsAndTrainsThroughPlugins()
+    {
+        var version = $"1.0.0-ci.{DateTime.UtcNow:yyyyMMddHHmmss}";
+        var feed = Path.Combine(folder.Path, "feed");
+        foreach (var project in new[] { "Abstractions", "Training", "Testing", "templates" })
+        {
+            var pack = Dotnet(Repository, "pack", project, "-o", feed, $"-p:Version={version}", "-p:ContinuousIntegrationBuild=true");
+            Assert.That(pack.ExitCode, Is.EqualTo(0), $"pack {project}:\n{pack.Output}");
+        }
+        var hive = Path.Combine(folder.Path, "hive");
+        var install = Dotnet(folder.Path, "new", "install", Path.Combine(feed, $"SdAE.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
+        Assert.That(install.ExitCode, Is.EqualTo(0), install.Output);
+
+        var work = Path.Combine(folder.Path, "work");
+        Directory.CreateDirectory(work);
+        File.WriteAllText(Path.Combine(work, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="sdae" value="{feed}" />
+              </packageSources>
+              <fallbackPackageFolders>
+                <add key="machine" value="{MachinePackages}" />
+              </fallbackPackageFolders>
+            </configuration>
+            """);
+        foreach (var (kind, name) in new[] { ("masking", "Stripes"), ("target", "PatchMean"), ("head", "NearestMean"), ("backbone", "MlpMixer") })
+        {
+            var created = Dotnet(work, "new", $"sdae-{kind}", "-n", name, "--SdaeVersion", version, "--debug:custom-hive", hive);
+            Assert.That(created.ExitCode, Is.EqualTo(0), $"{kind}: {created.Output}");
+            var root = Path.Combine(work, name);
+
+            var tests = Dotnet(root, "test", $"{name}.Tests");
+            Assert.That(tests.ExitCode, Is.EqualTo(0), $"{kind}: the generated tests\n{tests.Output}");
+            Assert.That(tests.Output, Does.Match(@"Passed:\s+[3-9]"), $"{kind}: the conformance fixtures ran\n{tests.Output}");
+
+            var build = Dotnet(root, "build", name, "-c", "Release");
+            Assert.That(build.ExitCode, Is.EqualTo(0), $"{kind}: {build.Output}");
+            var output = Path.Combine(root, name, "bin", "Release", "net10.0");
+            Assert.That(Directory.GetFiles(output).Select(Path.GetFileName), Does.Contain($"{name}.dll").And.Not.Contain("TorchSharp.dll").And.Not.Contain("SdAE.Abstractions.dll"),
+                $"{kind}: the plugin ships its own assembly, not what it shares with the host");
+
+            var experiment = Path.Combine(root, "experiment.yaml");
+            File.WriteAllText(experiment, File.ReadAllText(experiment)
+                .Replace("type: fashion_mnist", "type: mnist").Replace("root: data/fashion-mnist", $"root: {dataRoot}")
+                .Replace("train_limit: 2048", "train_limit: 256").Replace("test_limit: 512", "test_limit: 60"));
+            var run = Dotnet(root, Sdae, "run", experiment);
+            Assert.That(run.ExitCode, Is.EqualTo(0), $"{kind}: one epoch with the plugin\n{run.Output}");
+            Assert.That(File.Exists(Path.Combine(root, "runs", $"{name.ToLowerInvariant()}_check", "default", "results.json")), kind);
+        }
+    }
+}
