@@ -8,12 +8,12 @@ namespace SdAE.Tests;
 /// The whole path a plugin author walks, outside this repository: pack the SDK into a local feed,
 /// install the templates, instantiate each into a temporary folder, build it against that feed
 /// (packages the machine already has are taken from its NuGet cache; nothing else is reachable),
-/// run its generated conformance tests, and train one epoch with the built plugin through `plugins:`.
+/// run its generated conformance tests, and train one epoch with the built plugin through `plugins:`
+/// using the sdae .NET tool installed from the same feed: no checkout of this repository involved.
 /// </summary>
 public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60)
 {
     static readonly string Repository = Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", ".."));
-    static string Sdae => Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll");
 
     (int ExitCode, string Output) Dotnet(string workingDirectory, params string[] arguments)
     {
@@ -33,6 +33,18 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
         lock (output) return (process.ExitCode, output.ToString());
     }
 
+    /// <summary>Runs a program (the installed sdae tool) and returns its exit code and output.</summary>
+    static (int ExitCode, string Output) Run(string workingDirectory, string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardError.ReadToEndAsync();
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, text + output.Result);
+    }
+
     static string MachinePackages =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
@@ -41,7 +53,7 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
     {
         var version = $"1.0.0-ci.{DateTime.UtcNow:yyyyMMddHHmmss}";
         var feed = Path.Combine(folder.Path, "feed");
-        foreach (var project in new[] { "Abstractions", "Training", "Testing", "templates" })
+        foreach (var project in new[] { "Abstractions", "Training", "Testing", "templates", "Host" })
         {
             var pack = Dotnet(Repository, "pack", project, "-o", feed, $"-p:Version={version}", "-p:ContinuousIntegrationBuild=true");
             Assert.That(pack.ExitCode, Is.EqualTo(0), $"pack {project}:\n{pack.Output}");
@@ -49,6 +61,11 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
         var hive = Path.Combine(folder.Path, "hive");
         var install = Dotnet(folder.Path, "new", "install", Path.Combine(feed, $"SdAE.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
         Assert.That(install.ExitCode, Is.EqualTo(0), install.Output);
+
+        var tools = Path.Combine(folder.Path, "tools");
+        var tool = Dotnet(folder.Path, "tool", "install", "--tool-path", tools, "--add-source", feed, "--version", version, "SdAE.Tool");
+        Assert.That(tool.ExitCode, Is.EqualTo(0), $"the sdae tool installs from the feed:\n{tool.Output}");
+        var sdae = Path.Combine(tools, "sdae");
 
         var work = Path.Combine(folder.Path, "work");
         Directory.CreateDirectory(work);
@@ -84,7 +101,7 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
             File.WriteAllText(experiment, File.ReadAllText(experiment)
                 .Replace("type: fashion_mnist", "type: mnist").Replace("root: data/fashion-mnist", $"root: {dataRoot}")
                 .Replace("train_limit: 2048", "train_limit: 256").Replace("test_limit: 512", "test_limit: 60"));
-            var run = Dotnet(root, Sdae, "run", experiment);
+            var run = Run(root, sdae, "run", experiment);
             Assert.That(run.ExitCode, Is.EqualTo(0), $"{kind}: one epoch with the plugin\n{run.Output}");
             Assert.That(File.Exists(Path.Combine(root, "runs", $"{name.ToLowerInvariant()}_check", "default", "results.json")), kind);
         }
