@@ -177,5 +177,7 @@ public class ExperimentBindingTests
         var yaml = ResolvedConfig.ToYaml(loaded.Experiment);
         using var again = Load(yaml);
         Assert.That(ResolvedConfig.ToYaml(again.Experiment), Is.EqualTo(yaml));
+        Assert.That(again.Experiment.DataOptions.CacheDir, Is.Empty, "an empty string reads back empty, not as two quote characters");
+        Assert.That(((BackboneSection)again.Experiment.Backbone!.Section!).InitFrom, Is.Empty);
     }
 }

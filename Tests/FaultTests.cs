@@ -172,12 +172,4 @@ public class FaultTests() : StripeDataFixture(trainCount: 256, testCount: 60)
         if (run.HasCheckpoint)
             Assert.That(Checkpoint.ReadHeaderOf(run.CheckpointPath).Step, Is.LessThan(step), "the checkpoint predates the bad step");
     }
-
-    sealed class RecordingDisplay : ITrainingDisplay
-    {
-        public List<string> Lines { get; } = [];
-        public void Info(string message) => Lines.Add(message);
-        public void Report(string task, long done, long total, string? detail = null) { }
-        public void Step(StepReport report) { }
-    }
 }

@@ -40,6 +40,7 @@ public static class CliErrors
         UserError error => error.ToString(),
         PluginLoadException error => UserError.WithFix(error.Message, error.Fix),
         DataSourceException error => UserError.WithFix(error.Message, error.Fix),
+        SdAE.Training.Interop.WeightsFileException error => error.Message,
         CommandParseException or CommandRuntimeException => $"{e.Message} (see sdae --help)",
         TypeInitializationException { TypeName: "TorchSharp.torch", InnerException: NotSupportedException } =>
             "libtorch could not be loaded (TorchSharp 0.107 needs libtorch 2.10). Fix: build with the default cpu backend, or for the " +

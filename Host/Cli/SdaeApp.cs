@@ -19,6 +19,9 @@ public static class SdaeApp
             config.AddCommand<EvalCommand>("eval")
                 .WithDescription("Evaluate an existing run's checkpoint (student or teacher encoder) without pre-training again.")
                 .WithExample("eval", "runs/sdae_vit-micro_fmnist/default", "--heads", "knn,linear_probe", "--encoder", "teacher");
+            config.AddCommand<ExportCommand>("export")
+                .WithDescription("Write a run's encoder as safetensors or a PyTorch state_dict with timm's key names, and a JSON sidecar for timm.")
+                .WithExample("export", "runs/sdae_vit-micro_fmnist/default", "--encoder", "teacher", "--format", "pytorch");
             config.AddCommand<ValidateCommand>("validate")
                 .WithDescription("Check an experiment file (YAML, plugin names, options, ranges) without running it.")
                 .WithExample("validate", "experiments/mae_vit-micro_fmnist.yaml");

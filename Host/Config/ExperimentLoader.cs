@@ -85,6 +85,8 @@ public static class ExperimentLoader
         {
             var experiment = new YamlBinder(file, catalog).Bind<Experiment>(root, "experiment");
             experiment.Plugins = extra.Select(p => p.Path).ToList();   // absolute, so a resolved config works from its run folder
+            if (experiment.Backbone?.Section is BackboneSection { InitFrom.Length: > 0 } init && !Path.IsPathRooted(init.InitFrom))
+                init.InitFrom = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, init.InitFrom));
             CheckCombination(file, experiment, catalog);
             return new LoadedExperiment(file, experiment, catalog);
         }

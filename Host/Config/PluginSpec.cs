@@ -33,7 +33,8 @@ public sealed class PluginSpec
 
     /// <summary>
     /// The keys of this section the host reads itself, bound beside the plugin's options from the same
-    /// mapping: a <see cref="HeadSection"/> for `eval` entries, <see cref="DataOptions"/> for `data`; null for other kinds.
+    /// mapping: a <see cref="HeadSection"/> for `eval` entries, <see cref="DataOptions"/> for `data`,
+    /// <see cref="BackboneSection"/> for `backbone`; null for other kinds.
     /// </summary>
     public object? Section { get; init; }
 
@@ -42,6 +43,7 @@ public sealed class PluginSpec
     {
         PluginKind.Head => typeof(HeadSection),
         PluginKind.Dataset => typeof(DataOptions),
+        PluginKind.Backbone => typeof(BackboneSection),
         _ => null,
     };
 

@@ -30,7 +30,9 @@ public static class ResolvedConfig
                     foreach (var (key, option) in (Dictionary<string, object?>)ToTree(spec.Section)!) section[key] = option;
                 foreach (var (key, option) in (Dictionary<string, object?>)ToTree(spec.Options)!) section[key] = option;
                 return section;
-            case string or bool or int or long or float or double or Enum:
+            case string text:
+                return text;   // as it is: the serializer quotes what needs quoting ("" stays an empty string)
+            case bool or int or long or float or double or Enum:
                 return OptionProperties.FormatValue(value);
             case System.Collections.IEnumerable items:
                 return items.Cast<object?>().Select(ToTree).ToList();

@@ -2,6 +2,7 @@ using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SdAE.Host.Engine;
@@ -26,6 +27,13 @@ public static class ExperimentCheck
         foreach (var head in experiment.Eval)
             head.Guard(() => loaded.Catalog.Create<IDownstreamHead>(head.Type, head.Options, context));
         return shape;
+    }
+
+    /// <summary>The plugin context a model of this experiment is built with, from the data's shape (nothing decoded).</summary>
+    public static PluginContext ContextFor(LoadedExperiment loaded, torch.Device device)
+    {
+        var shape = Shape(loaded, loaded.Experiment.Data!);
+        return new PluginContext { ImageSize = shape.ImageSize, Channels = shape.Channels, ClassCount = shape.ClassCount, Seed = loaded.Experiment.Seed, Device = device };
     }
 
     /// <summary>The training split's size, side, channels and classes, read without decoding the images.</summary>

@@ -41,6 +41,8 @@ public sealed class PretrainingModel : IDisposable
     {
         Seeding.SeedAll(experiment.Seed);
         var encoder = Create<EncoderModule>(catalog, experiment.Backbone!, context);
+        if (experiment.Backbone!.Section is BackboneSection { InitFrom.Length: > 0 } init)
+            context.Progress.Info(ImportWeights(encoder, experiment.Backbone, init));
         var masking = Create<IMaskingStrategy>(catalog, experiment.Masking!, context);
         var target = Create<IReconstructionTarget>(catalog, experiment.Target!, context);
         var input = UsesEncoderInputAttribute.Of(target.GetType());
@@ -61,6 +63,19 @@ public sealed class PretrainingModel : IDisposable
         var model = new PretrainingModel(encoder, decoder, masking, target, input);
         model.MoveTo(context.Device);
         return model;
+    }
+
+    static string ImportWeights(EncoderModule encoder, PluginSpec backbone, BackboneSection init)
+    {
+        try
+        {
+            return SdAE.Training.Interop.EncoderWeights.Import(encoder, init.InitFrom, init.InitStrict);
+        }
+        catch (SdAE.Training.Interop.WeightsFileException e)
+        {
+            encoder.Dispose();
+            throw new ExperimentError(backbone.File, backbone.Line, 1, $"backbone.init_from: {e.Message}", null);
+        }
     }
 
     static T Create<T>(PluginCatalog catalog, PluginSpec spec, PluginContext context) where T : class =>

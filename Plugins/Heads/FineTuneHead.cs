@@ -7,6 +7,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+using SdAE.Training.Interop;
 using AdamW = SdAE.Training.AdamW;
 
 namespace SdAE.Plugins.Heads;
@@ -47,6 +48,12 @@ public sealed class FineTuneOptions
 
     [Range(1, 10000), Description("Test top-1 for the curve every N epochs and after the last; on small label budgets the test passes cost more than the training.")]
     public int EvalEvery { get; set; } = 5;
+
+    [Description("Fine-tune from these weights (a PyTorch state_dict or safetensors file, timm or native key names) instead of the run's encoder; relative to where sdae runs.")]
+    public string InitFrom { get; set; } = "";
+
+    [Description("With init_from: refuse a file whose keys do not match the encoder's exactly; false loads what fits.")]
+    public bool InitStrict { get; set; } = true;
 }
 
 /// <summary>Encoder + classifier on pooled tokens; the encoder is a copy, so the evaluated one is untouched.</summary>
@@ -92,10 +99,27 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
 
     protected virtual EncoderModule StartingEncoder(EncoderModule evaluated) => evaluated.Copy(options.DropPath);
 
+    /// <summary>The encoder fine-tuning starts from: <c>init_from</c>'s weights in the evaluated encoder's shape when given, else <see cref="StartingEncoder"/>.</summary>
+    EncoderModule Start(HeadContext context)
+    {
+        if (options.InitFrom.Length == 0) return StartingEncoder(context.Encoder);
+        var encoder = context.Encoder.CreateSameShape(options.DropPath);
+        try
+        {
+            context.Progress.Info($"{Protocol}: {EncoderWeights.Import(encoder, options.InitFrom, options.InitStrict)}");
+            return encoder;
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
     public HeadResult Evaluate(HeadContext context)
     {
         Seeding.SeedAll(context.Seed);
-        using var model = new Classifier(StartingEncoder(context.Encoder), context.Train.ClassCount, options.Pooling);
+        using var model = new Classifier(Start(context), context.Train.ClassCount, options.Pooling);
         model.to(context.Device);
         var groups = LayerDecay.Groups(model.named_parameters().Select(p => (p.name, p.parameter)), model.Encoder, "encoder.", options.LayerDecay, options.WeightDecay);
         using var optimizer = new AdamW(groups, 0.9, 0.999);
