@@ -9,7 +9,8 @@ packages, so safetensors files are read and written with numpy below.
                                                 "input"; print the largest difference from IO's "tokens"
   vit_check.py make OUT_DIR DIM DEPTH HEADS PATCH IMG CHANS SEED
                                                 a randomly initialised ViT saved as OUT_DIR/model.pth
-                                                (state_dict zip) and OUT_DIR/model.safetensors, and its
+                                                (state_dict zip), OUT_DIR/model.safetensors, OUT_DIR/mae_style.pth
+                                                ({"model": ...} with decoder keys, as MAE releases), and its
                                                 tokens for a fixed input in OUT_DIR/io.safetensors
 Prints one line of JSON.
 """
@@ -152,6 +153,9 @@ def make(out, dim, depth, heads, patch, img, chans, seed):
             nn.init.normal_(parameter, mean=1.0 if "norm" in name and name.endswith("weight") else 0.0, std=0.1)
     state = model.state_dict()
     torch.save(state, f"{out}/model.pth")
+    # as MAE's released checkpoints are laid out: the state dict under "model", with the decoder and its mask token beside the encoder
+    decoder = {"decoder_embed.weight": torch.randn(16, dim), "decoder_pred.bias": torch.randn(49), "mask_token": torch.zeros(1, 1, 16)}
+    torch.save({"model": {**state, **decoder}, "epoch": 799}, f"{out}/mae_style.pth")
     write_safetensors(f"{out}/model.safetensors", state)
     images = torch.randn(3, chans, img, img)
     with torch.no_grad():
