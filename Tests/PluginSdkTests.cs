@@ -81,7 +81,7 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
               </fallbackPackageFolders>
             </configuration>
             """);
-        foreach (var (kind, name) in new[] { ("masking", "Stripes"), ("target", "PatchMean"), ("head", "NearestMean"), ("backbone", "MlpMixer") })
+        foreach (var (kind, name) in new[] { ("masking", "Stripes"), ("target", "PatchMean"), ("head", "NearestMean"), ("backbone", "MlpMixer"), ("dataset", "Synthetic") })
         {
             var created = Dotnet(work, "new", $"sdae-{kind}", "-n", name, "--SdaeVersion", version, "--debug:custom-hive", hive);
             Assert.That(created.ExitCode, Is.EqualTo(0), $"{kind}: {created.Output}");
