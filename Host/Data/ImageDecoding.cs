@@ -8,7 +8,7 @@ namespace SdAE.Host.Data;
 /// <summary>Where decoded image <c>index</c> goes.</summary>
 public delegate Span<byte> PixelSlot(int index);
 
-/// <summary>What decoding a split gave: the indices that decoded, in order, and the files skipped as unreadable.</summary>
+/// <summary>What decoding a split gave: the indices that decoded, in order, and each skipped file with why.</summary>
 public sealed record DecodeOutcome(int[] Kept, string[] Skipped);
 
 /// <summary>
@@ -32,8 +32,7 @@ public static class ImageDecoding
             }
             catch (UnreadableImageException e)
             {
-                skipped[index] = e.Path;
-                progress.Info($"warning: skipping unreadable image {e.Message}");
+                skipped[index] = e.Message;
             }
             Interlocked.Increment(ref done);
         }));
@@ -51,11 +50,15 @@ public static class ImageDecoding
         }
         if (report) progress.Report(task, count, count, Speed(count, count, clock.Elapsed));
 
+        // warnings from this thread, after the workers: the display is not written from several threads
+        var problems = skipped.OrderBy(p => p.Key).Select(p => p.Value).ToList();
+        foreach (var problem in problems.Take(20)) progress.Info($"warning: skipping unreadable image {problem}");
+        if (problems.Count > 20) progress.Info($"warning: ... and {problems.Count - 20} more unreadable images");
         if (skipped.Count > maxUnreadable * count)
-            throw new UserError($"{skipped.Count} of {count} images in {source.Name} are unreadable (e.g. {skipped.OrderBy(p => p.Key).First().Value}), more than data.max_unreadable {maxUnreadable:0.###} allows.",
+            throw new UserError($"{skipped.Count} of {count} images in {source.Name} are unreadable (e.g. {problems[0]}), more than data.max_unreadable {maxUnreadable:0.###} allows.",
                 "remove or replace the broken files, or raise data.max_unreadable.");
         var kept = Enumerable.Range(0, count).Where(i => !skipped.ContainsKey(i)).ToArray();
-        return new DecodeOutcome(kept, [.. skipped.OrderBy(p => p.Key).Select(p => p.Value)]);
+        return new DecodeOutcome(kept, [.. problems]);
     }
 
     static string Speed(long done, long total, TimeSpan elapsed)
