@@ -13,10 +13,9 @@ public static class BenchmarkData
     {
         var experiment = loaded.Experiment;
         var section = experiment.Data!;
-        var source = loaded.Catalog.Create<IDatasetSource>(section.Type, section.Options, new PluginContext { Seed = experiment.Seed, Progress = progress });
+        var source = ImageSets.Source(loaded.Catalog, section, new PluginContext { Seed = experiment.Seed, Progress = progress });
         var options = section.DataOptions;
-        using var split = source.Open(DataSplit.Train, new DataRequest { ImageSize = options.ImageSize, Progress = progress }) ??
-            throw new UserError("the data source has no training split.", "point data at a set with training images.");
+        using var split = ImageSets.OpenTraining(source, options, progress);
         return ImageSets.Load(split, options, limit, cacheFolder ?? ImageSets.CacheFolder(experiment, options), normalization: null, progress);
     }
 }

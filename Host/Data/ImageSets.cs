@@ -1,6 +1,7 @@
 using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
+using SdAE.Host.Plugins;
 using static TorchSharp.torch;
 
 namespace SdAE.Host.Data;
@@ -12,16 +13,25 @@ namespace SdAE.Host.Data;
 /// </summary>
 public static class ImageSets
 {
+    /// <summary>The dataset plugin a `data` or `eval_data` section names; an ArgumentException from it is reported at the section's line.</summary>
+    public static IDatasetSource Source(PluginCatalog catalog, PluginSpec section, PluginContext context) =>
+        section.Guard(() => catalog.Create<IDatasetSource>(section.Type, section.Options, context));
+
+    /// <summary>The source's training split at the options' image size, nothing decoded yet; every data section needs one.</summary>
+    public static IImageSource OpenTraining(IDatasetSource source, DataOptions options, IProgressReporter progress) =>
+        source.Open(DataSplit.Train, Request(options, progress)) ??
+            throw new UserError("the data source has no training split.", "point data (and eval_data) at a set with training images.");
+
+    static DataRequest Request(DataOptions options, IProgressReporter progress) => new() { ImageSize = options.ImageSize, Progress = progress };
+
     /// <summary>The training and (when the source has one) test split of a data section; the test split uses the training split's normalisation.</summary>
     public static (StoredImageDataset Train, StoredImageDataset? Test) Load(IDatasetSource source, DataOptions options, string cacheFolder, IProgressReporter progress)
     {
-        var request = new DataRequest { ImageSize = options.ImageSize, Progress = progress };
-        using var trainSource = source.Open(DataSplit.Train, request) ??
-            throw new UserError("the data source has no training split.", "point data at a set with training images.");
+        using var trainSource = OpenTraining(source, options, progress);
         var train = Load(trainSource, options, options.TrainLimit, cacheFolder, normalization: null, progress);
         try
         {
-            using var testSource = source.Open(DataSplit.Test, request);
+            using var testSource = source.Open(DataSplit.Test, Request(options, progress));
             var test = testSource is null ? null : Load(testSource, options, options.TestLimit, cacheFolder, train.Normalization, progress);
             return (train, test);
         }

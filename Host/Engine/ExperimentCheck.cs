@@ -2,6 +2,7 @@ using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;
+using SdAE.Host.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,9 +41,8 @@ public static class ExperimentCheck
     static DataShape Shape(LoadedExperiment loaded, PluginSpec section)
     {
         var options = section.DataOptions;
-        var source = section.Guard(() => loaded.Catalog.Create<IDatasetSource>(section.Type, section.Options, new PluginContext { Seed = loaded.Experiment.Seed }));
-        using var train = source.Open(DataSplit.Train, new DataRequest { ImageSize = options.ImageSize }) ??
-            throw new UserError($"{section.Kind.SectionName()} has no training split.", "point it at a set with training images.");
+        var source = ImageSets.Source(loaded.Catalog, section, new PluginContext { Seed = loaded.Experiment.Seed });
+        using var train = ImageSets.OpenTraining(source, options, NullProgressReporter.Instance);
         return new DataShape(train.Name, train.Count, options.ImageSize > 0 ? options.ImageSize : train.Size, train.Channels, train.ClassNames.Count);
     }
 }

@@ -80,7 +80,7 @@ public sealed class RunEnvironment : IDisposable
         PluginContext context, ITrainingDisplay display, List<StoredImageDataset> owned, DataOptions? options = null)
     {
         options ??= section.DataOptions;
-        var source = catalog.Create<IDatasetSource>(section.Type, section.Options, context);
+        var source = ImageSets.Source(catalog, section, context);
         var (train, test) = ImageSets.Load(source, options, ImageSets.CacheFolder(experiment, options), display);
         owned.Add(train);
         if (test is not null) owned.Add(test);
