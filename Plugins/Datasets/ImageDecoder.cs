@@ -27,8 +27,9 @@ public static class ImageDecoder
     /// Decodes <paramref name="path"/> to <paramref name="size"/> x <paramref name="size"/> with
     /// <paramref name="channels"/> channels (1: luma) into <paramref name="destination"/>.
     /// JPEGs much larger than the target are decoded at a reduced scale first, which is much faster.
+    /// Returns the file's own width and height.
     /// </summary>
-    public static void Decode(string path, int size, SquareFit fit, int channels, Span<byte> destination)
+    public static SKSizeI Decode(string path, int size, SquareFit fit, int channels, Span<byte> destination)
     {
         using var codec = SKCodec.Create(path) ?? throw new UnreadableImageException(path, "not an image SkiaSharp can read (or the file is corrupt)");
         var full = codec.Info.Size;
@@ -45,6 +46,7 @@ public static class ImageDecoder
             if (!source.ScalePixels(square, Sampling))
                 throw new UnreadableImageException(path, "could not be resized");
         ToChannelMajor(square.GetPixelSpan(), size * size, channels, destination);
+        return full;
     }
 
     static SKBitmap CentreSquare(SKBitmap image)

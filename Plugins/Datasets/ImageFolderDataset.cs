@@ -97,14 +97,10 @@ public sealed class FolderImageSource(string name, FolderSplit split, string[] c
     public void Read(int index, Span<byte> destination)
     {
         var path = split.Files[index];
-        if (sizesMustMatch)
-        {
-            var dimensions = ImageDecoder.Dimensions(path);
-            if (dimensions.Width != size || dimensions.Height != size)
-                throw new DataSourceException($"images of different sizes: {path} is {dimensions.Width}x{dimensions.Height}, {split.Files[0]} is {size}x{size}.",
-                    "set data.image_size so every image is resized to it.");
-        }
-        ImageDecoder.Decode(path, size, options.Fit, options.Channels, destination);
+        var dimensions = ImageDecoder.Decode(path, size, options.Fit, options.Channels, destination);
+        if (sizesMustMatch && (dimensions.Width != size || dimensions.Height != size))
+            throw new DataSourceException($"images of different sizes: {path} is {dimensions.Width}x{dimensions.Height}, {split.Files[0]} is {size}x{size}.",
+                "set data.image_size so every image is resized to it.");
     }
 
     public void Dispose() { }
