@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using SdAE.Tests.Support;
 
 namespace SdAE.Tests;
@@ -15,35 +13,14 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
 {
     static readonly string Repository = Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", ".."));
 
-    (int ExitCode, string Output) Dotnet(string workingDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["NUGET_PACKAGES"] = Path.Combine(folder.Path, "packages");   // this test's own package folder: no stale SdAE package
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5))) { process.Kill(entireProcessTree: true); Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish:\n{output}"); }
-        process.WaitForExit();
-        lock (output) return (process.ExitCode, output.ToString());
-    }
-
-    /// <summary>Runs a program (the installed sdae tool) and returns its exit code and output.</summary>
-    static (int ExitCode, string Output) Run(string workingDirectory, string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardError.ReadToEndAsync();
-        var text = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, text + output.Result);
-    }
+    /// <summary>dotnet with this test's own package folder (no stale SdAE package from an earlier run).</summary>
+    ProcessResult Dotnet(string workingDirectory, params string[] arguments) =>
+        ChildProcess.Run("dotnet", arguments, workingDirectory, new Dictionary<string, string>
+        {
+            ["NUGET_PACKAGES"] = Path.Combine(folder.Path, "packages"),
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+        });
 
     static string MachinePackages =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -56,15 +33,15 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
         foreach (var project in new[] { "Abstractions", "Training", "Testing", "templates", "Host" })
         {
             var pack = Dotnet(Repository, "pack", project, "-o", feed, $"-p:Version={version}", "-p:ContinuousIntegrationBuild=true");
-            Assert.That(pack.ExitCode, Is.EqualTo(0), $"pack {project}:\n{pack.Output}");
+            Assert.That(pack.ExitCode, Is.EqualTo(0), $"pack {project}:\n{pack.All}");
         }
         var hive = Path.Combine(folder.Path, "hive");
         var install = Dotnet(folder.Path, "new", "install", Path.Combine(feed, $"SdAE.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
-        Assert.That(install.ExitCode, Is.EqualTo(0), install.Output);
+        Assert.That(install.ExitCode, Is.EqualTo(0), install.All);
 
         var tools = Path.Combine(folder.Path, "tools");
         var tool = Dotnet(folder.Path, "tool", "install", "--tool-path", tools, "--add-source", feed, "--version", version, "SdAE.Tool");
-        Assert.That(tool.ExitCode, Is.EqualTo(0), $"the sdae tool installs from the feed:\n{tool.Output}");
+        Assert.That(tool.ExitCode, Is.EqualTo(0), $"the sdae tool installs from the feed:\n{tool.All}");
         var sdae = Path.Combine(tools, "sdae");
 
         var work = Path.Combine(folder.Path, "work");
@@ -84,15 +61,15 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
         foreach (var (kind, name) in new[] { ("masking", "Stripes"), ("target", "PatchMean"), ("head", "NearestMean"), ("backbone", "MlpMixer"), ("dataset", "Synthetic") })
         {
             var created = Dotnet(work, "new", $"sdae-{kind}", "-n", name, "--SdaeVersion", version, "--debug:custom-hive", hive);
-            Assert.That(created.ExitCode, Is.EqualTo(0), $"{kind}: {created.Output}");
+            Assert.That(created.ExitCode, Is.EqualTo(0), $"{kind}: {created.All}");
             var root = Path.Combine(work, name);
 
             var tests = Dotnet(root, "test", $"{name}.Tests");
-            Assert.That(tests.ExitCode, Is.EqualTo(0), $"{kind}: the generated tests\n{tests.Output}");
-            Assert.That(tests.Output, Does.Match(@"Passed:\s+[3-9]"), $"{kind}: the conformance fixtures ran\n{tests.Output}");
+            Assert.That(tests.ExitCode, Is.EqualTo(0), $"{kind}: the generated tests\n{tests.All}");
+            Assert.That(tests.All, Does.Match(@"Passed:\s+[3-9]"), $"{kind}: the conformance fixtures ran\n{tests.All}");
 
             var build = Dotnet(root, "build", name, "-c", "Release");
-            Assert.That(build.ExitCode, Is.EqualTo(0), $"{kind}: {build.Output}");
+            Assert.That(build.ExitCode, Is.EqualTo(0), $"{kind}: {build.All}");
             var output = Path.Combine(root, name, "bin", "Release", "net10.0");
             Assert.That(Directory.GetFiles(output).Select(Path.GetFileName), Does.Contain($"{name}.dll").And.Not.Contain("TorchSharp.dll").And.Not.Contain("SdAE.Abstractions.dll"),
                 $"{kind}: the plugin ships its own assembly, not what it shares with the host");
@@ -101,8 +78,8 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
             File.WriteAllText(experiment, File.ReadAllText(experiment)
                 .Replace("type: fashion_mnist", "type: mnist").Replace("root: data/fashion-mnist", $"root: {dataRoot}")
                 .Replace("train_limit: 2048", "train_limit: 256").Replace("test_limit: 512", "test_limit: 60"));
-            var run = Run(root, sdae, "run", experiment);
-            Assert.That(run.ExitCode, Is.EqualTo(0), $"{kind}: one epoch with the plugin\n{run.Output}");
+            var run = ChildProcess.Run(sdae, ["run", experiment], root);
+            Assert.That(run.ExitCode, Is.EqualTo(0), $"{kind}: one epoch with the plugin\n{run.All}");
             Assert.That(File.Exists(Path.Combine(root, "runs", $"{name.ToLowerInvariant()}_check", "default", "results.json")), kind);
         }
     }

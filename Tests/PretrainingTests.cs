@@ -65,8 +65,7 @@ public class PretrainingTests() : StripeDataFixture(trainCount: 512, testCount: 
 
         using var loaded = ExperimentLoader.Load(folder.Write("check.yaml", bf16Yaml));
         using var model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, new Abstractions.Plugins.PluginContext { ImageSize = 28, Channels = 1 });
-        using var generators = new GeneratorStates();
-        Checkpoint.Load(bf16.Folder.CheckpointPath, model.CheckpointTensors(model.CreateOptimizer(loaded.Experiment.Pretrain)).Concat(generators.Entries));
+        model.LoadWeights(bf16.Folder, loaded.Experiment.Pretrain, _ => { });
         Assert.That(model.TrainableParameters().Select(p => p.Parameter.dtype), Is.All.EqualTo(TorchSharp.torch.ScalarType.Float32));
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
@@ -27,21 +26,12 @@ public class PyTorchInteropTests() : StripeDataFixture(trainCount: 256, testCoun
 
     static JsonElement RunPython(params string[] arguments)
     {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Script }.Concat(arguments)) start.ArgumentList.Add(argument);
-        Process process;
-        try { process = Process.Start(start)!; }
-        catch (System.ComponentModel.Win32Exception) { Assert.Fail($"{Python} is missing: run scripts/install-pytorch.sh (apt-get install python3-torch) for the PyTorch cross-check."); throw; }
-        using (process)
-        {
-            var errors = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (errors.Result.Contains("No module named 'torch'"))
-                Assert.Fail("PyTorch is not installed for /usr/bin/python3: run scripts/install-pytorch.sh (apt-get install python3-torch python3-yaml).");
-            Assert.That(process.ExitCode, Is.EqualTo(0), $"vit_check.py {string.Join(' ', arguments)}:\n{output}\n{errors.Result}");
-            return JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
-        }
+        if (!File.Exists(Python)) Assert.Fail($"{Python} is missing: run scripts/install-pytorch.sh (apt-get install python3-torch) for the PyTorch cross-check.");
+        var result = ChildProcess.Run(Python, [Script, .. arguments]);
+        if (result.Errors.Contains("No module named 'torch'"))
+            Assert.Fail("PyTorch is not installed for /usr/bin/python3: run scripts/install-pytorch.sh (apt-get install python3-torch python3-yaml).");
+        Assert.That(result.ExitCode, Is.EqualTo(0), $"vit_check.py {string.Join(' ', arguments)}:\n{result.All}");
+        return JsonDocument.Parse(result.Output.Trim().Split('\n')[^1]).RootElement;
     }
 
     /// <summary>A one-epoch run of a width-32, depth-2 ViT (layer scale on, so every key kind is exercised) and its student encoder loaded from the checkpoint.</summary>
@@ -54,9 +44,7 @@ public class PyTorchInteropTests() : StripeDataFixture(trainCount: 256, testCoun
         var run = Path.Combine(folder.Path, "runs", "tiny", "default");
         var again = ExperimentLoader.Load(Path.Combine(run, "config.resolved.yaml"));
         var model = PretrainingModel.Build(again.Experiment, again.Catalog, new PluginContext { ImageSize = 28, Channels = 1, ClassCount = 10 });
-        using var optimizer = model.CreateOptimizer(again.Experiment.Pretrain);
-        using var generators = new GeneratorStates();
-        Checkpoint.Load(Path.Combine(run, "checkpoints", "last.ckpt"), model.CheckpointTensors(optimizer).Concat(generators.Entries));
+        model.LoadWeights(new RunFolder(run), again.Experiment.Pretrain, _ => { });
         again.Dispose();
         return (run, model);
     }

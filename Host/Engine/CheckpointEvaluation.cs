@@ -26,10 +26,7 @@ public static class CheckpointEvaluation
         using var runLock = RunLock.Take(folder.Path, display.Info);
         CrashReport.RunFolder = folder.Path;
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
-        using var optimizer = model.CreateOptimizer(experiment.Pretrain);
-        using var generators = new GeneratorStates();
-        var (header, from) = Checkpoint.LoadLatest(folder.CheckpointPath, folder.PreviousCheckpointPath,
-            () => model.CheckpointTensors(optimizer).Concat(generators.Entries), display.Info);
+        var (header, from) = model.LoadWeights(folder, experiment.Pretrain, display.Info);
         display.Info($"evaluating {from} ({header.CompletedEpochs} of {experiment.Pretrain.Epochs} epochs)");
         var outcomes = Evaluator.RunAll(heads, loaded.Catalog, model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context);
         var previous = folder.HasResults

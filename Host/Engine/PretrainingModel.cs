@@ -6,6 +6,7 @@ using SdAE.Abstractions.Targets;
 using SdAE.Training;
 using SdAE.Host.Config;
 using SdAE.Host.Plugins;
+using SdAE.Host.Runs;
 using TorchSharp;
 using TorchSharp.Modules;
 using AdamW = SdAE.Training.AdamW;
@@ -176,9 +177,20 @@ public sealed class PretrainingModel : IDisposable
             : new AdamW(groups, pretrain.Betas[0], pretrain.Betas[1]);
     }
 
-    /// <summary>What a checkpoint holds: the model's tensors and the optimizer's state.</summary>
-    public IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors(IParameterOptimizer optimizer) =>
-        StateTensors().Concat(optimizer.State.Select(s => ("optimizer." + s.Name, s.Tensor)));
+    /// <summary>What a checkpoint holds: the model's tensors, the optimizer's state and the generators' states (mid-epoch resume).</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors(IParameterOptimizer optimizer, GeneratorStates generators) =>
+        StateTensors().Concat(optimizer.State.Select(s => ("optimizer." + s.Name, s.Tensor))).Concat(generators.Entries);
+
+    /// <summary>
+    /// Loads a run's latest usable checkpoint into this model to read it (evaluation, export): the
+    /// weights and target state; the optimizer moments and generator states it also holds are dropped.
+    /// </summary>
+    public (CheckpointHeader Header, string From) LoadWeights(RunFolder folder, PretrainOptions pretrain, Action<string> warn)
+    {
+        using var optimizer = CreateOptimizer(pretrain);
+        using var generators = new GeneratorStates();
+        return Checkpoint.LoadLatest(folder.CheckpointPath, folder.PreviousCheckpointPath, () => CheckpointTensors(optimizer, generators), warn);
+    }
 
     /// <summary>Every tensor a checkpoint holds for the model (parameters and persistent buffers, teacher included).</summary>
     public IEnumerable<(string Name, Tensor Tensor)> StateTensors()

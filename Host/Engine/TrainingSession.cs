@@ -155,8 +155,7 @@ public sealed class TrainingSession : IDisposable
         sinceCheckpoint.Restart();
     }
 
-    IEnumerable<(string Name, Tensor Tensor)> CheckpointContents() =>
-        Model.CheckpointTensors(Optimizer).Concat(Generators.Entries);
+    IEnumerable<(string Name, Tensor Tensor)> CheckpointContents() => Model.CheckpointTensors(Optimizer, Generators);
 
     public void Dispose()
     {

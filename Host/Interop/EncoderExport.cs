@@ -28,10 +28,7 @@ public static class EncoderExport
             throw new UserError($"backbone '{experiment.Backbone.Type}' is not the in-tree vit, so its keys have no timm names.", "export with --naming native.");
         var context = ExperimentCheck.ContextFor(loaded, CPU);
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, context);
-        using var optimizer = model.CreateOptimizer(experiment.Pretrain);
-        using var generators = new GeneratorStates();
-        var (header, from) = Checkpoint.LoadLatest(folder.CheckpointPath, folder.PreviousCheckpointPath,
-            () => model.CheckpointTensors(optimizer).Concat(generators.Entries), info);
+        var (header, from) = model.LoadWeights(folder, experiment.Pretrain, info);
         var encoder = request.Encoder == EvalEncoder.Teacher
             ? (model.Target as ITeacherProvider)?.Teacher ?? throw new UserError($"target '{experiment.Target!.Type}' has no teacher encoder.", "export --encoder student.")
             : model.Encoder;
