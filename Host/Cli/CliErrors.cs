@@ -1,6 +1,7 @@
 using SdAE.Abstractions.Data;
 using SdAE.Host.Config;
 using SdAE.Host.Plugins;
+using SdAE.Training.Distributed;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -20,16 +21,19 @@ public static class CliErrors
         }
         catch (Exception e) when (Describe(e) is { } line)
         {
-            Console.Error.WriteLine("error: " + line);
+            Console.Error.WriteLine(RankPrefix + "error: " + line);
             return UserErrorExitCode;
         }
         catch (Exception e)
         {
             var log = CrashReport.Write(e);
-            Console.Error.WriteLine($"error: sdae failed unexpectedly ({e.GetType().Name}: {FirstLine(e.Message)}). This is a bug, not your input; the full trace is in {log}. Please report it with that file.");
+            Console.Error.WriteLine($"{RankPrefix}error: sdae failed unexpectedly ({e.GetType().Name}: {FirstLine(e.Message)}). This is a bug, not your input; the full trace is in {log}. Please report it with that file.");
             return CrashExitCode;
         }
     }
+
+    /// <summary>"rank 1: " in a data-parallel run (every rank may report), else nothing.</summary>
+    static string RankPrefix => LaunchEnvironment.Ranks is { } ranks ? $"rank {LaunchEnvironment.Rank} of {ranks}: " : "";
 
     static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
@@ -40,6 +44,7 @@ public static class CliErrors
         UserError error => error.ToString(),
         PluginLoadException error => UserError.WithFix(error.Message, error.Fix),
         DataSourceException error => UserError.WithFix(error.Message, error.Fix),
+        CollectivesException error => UserError.WithFix(error.Message, error.Fix),
         SdAE.Training.Interop.WeightsFileException error => error.Message,
         CommandParseException or CommandRuntimeException => $"{e.Message} (see sdae --help)",
         TypeInitializationException { TypeName: "TorchSharp.torch", InnerException: NotSupportedException } =>

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
 using SdAE.Host.Reports;
+using SdAE.Training.Distributed;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -24,6 +25,12 @@ public sealed class RunCommand : Command<RunSettings>
     public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellationToken)
     {
         using var loaded = ExperimentLoader.Load(settings.Experiment);
+        if (LaunchEnvironment.Rank > 0)
+        {
+            // another rank of a data-parallel run: the same work as rank 0, which alone reports and writes
+            using var _ = new Pretrainer(loaded, SilentTrainingDisplay.Instance, settings.StopAfter).Run();
+            return 0;
+        }
         using var outcome = ConsoleTrainingDisplay.Run(display =>
         {
             var trained = new Pretrainer(loaded, display, settings.StopAfter).Run();

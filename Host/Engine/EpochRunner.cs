@@ -16,7 +16,7 @@ namespace SdAE.Host.Engine;
 /// </summary>
 public sealed class EpochRunner(TrainingSession session, ITrainingDisplay display)
 {
-    const int MaskStream = 2, TorchStream = 3, AugmentStream = 4;
+    const int MaskStream = 2, TorchStream = 3, AugmentStream = 4, RankStreamStride = 1000;
 
     readonly Augmentation augmentation = new(session.Experiment.DataOptions.Augment);
     readonly ScalarType? computeType = PrecisionSettings.Apply(session.Experiment.Precision, session.Environment.Device);
@@ -33,7 +33,8 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
         var (experiment, pretrain, model, device) = (session.Experiment, session.Experiment.Pretrain, session.Model, session.Environment.Device);
         int epoch = state.CompletedEpochs;
         long step = state.Step, stepsPerEpoch = session.StepsPerEpoch;
-        Seeding.SeedAll(EpochBatches.DeriveSeed(experiment.Seed, epoch, TorchStream));
+        // drop path draws per image of a rank's share, so each rank has its own stream; rank 0's is a single process's
+        Seeding.SeedAll(EpochBatches.DeriveSeed(experiment.Seed, epoch, TorchStream + RankStreamStride * session.Ranks.Rank));
         using var maskGenerator = new Generator((ulong)EpochBatches.DeriveSeed(experiment.Seed, epoch, MaskStream));
         var augmentRandom = new Random((int)(EpochBatches.DeriveSeed(experiment.Seed, epoch, AugmentStream) & int.MaxValue));
         using var order = EpochBatches.Permutation(session.Environment.Train.Count, experiment.Seed, epoch);
@@ -45,9 +46,10 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
             augmentation.Skip(first * pretrain.Batch, session.Environment.Train.ImageSize, augmentRandom);
             lossSum.fill_(state.EpochLossSum);
         }
-        Tensor PrepareBatch(long i) => HostToDevice.Pin(augmentation.Apply(session.Environment.Train.Images(order.narrow(0, i * pretrain.Batch, pretrain.Batch)), augmentRandom), device);
+        Tensor PrepareBatch(long i) => HostToDevice.Pin(RankShare(i, order, augmentRandom), device);
         int prefetch = experiment.DataOptions.PrefetchFor(device);
         using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch - first, i => PrepareBatch(first + i), prefetch) : null;
+        long shareStart = (long)session.Ranks.Rank * session.BatchPerRank;
         var log = new StepLog(session, display);
         using var guard = new NonFiniteGuard(device, session.Schedule.At);
         model.Train(true);
@@ -57,15 +59,16 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
             using var scope = NewDisposeScope();
             using var prepared = prefetcher?.Next() ?? PrepareBatch(i);
             var images = HostToDevice.Copy(prepared, device);
-            var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).To(device);
+            // masks are drawn for the whole global batch on every rank, so image i gets the same mask for any number of ranks
+            var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).Rows(shareStart, session.BatchPerRank).To(device);
             double lr = session.Schedule.At(step);
             var output = model.TrainStep(images, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad,
-                new TrainingProgress(epoch, pretrain.Epochs, step + 1, session.Schedule.TotalSteps));
+                new TrainingProgress(epoch, pretrain.Epochs, step + 1, session.Schedule.TotalSteps), session.Gradients);
             step++;
             PausePoints.Reach(PausePoints.Step);
             lossSum.add_(output.Loss.Loss.detach());
             guard.Observe(output.Loss.Loss, step);
-            log.Count(pretrain.Batch);
+            log.Count(pretrain.Batch);   // the global batch: every rank trained its share
             if (step % pretrain.LogEvery == 0 || i == stepsPerEpoch - 1)
             {
                 guard.ThrowIfAny();
@@ -80,8 +83,25 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
         }
 
         model.Target.AfterEpoch(new TrainingProgress(epoch + 1, pretrain.Epochs, step, session.Schedule.TotalSteps));
-        double meanLoss = lossSum.item<float>() / stepsPerEpoch;
+        session.Ranks.AllReduceSum(lossSum);
+        double meanLoss = lossSum.item<float>() / session.Ranks.Size / stepsPerEpoch;
         return (state with { CompletedEpochs = epoch + 1, Step = step, StepInEpoch = 0, EpochLossSum = 0 }, meanLoss, (stepsPerEpoch - first) * pretrain.Batch);
+    }
+
+    /// <summary>
+    /// This rank's images of global batch <paramref name="i"/>, augmented: the augmentation draws of
+    /// the images before and after its share are skipped, so every image is augmented as it would be
+    /// in a single process.
+    /// </summary>
+    Tensor RankShare(long i, Tensor order, Random augmentRandom)
+    {
+        var (batch, share) = (session.Experiment.Pretrain.Batch, session.BatchPerRank);
+        long start = (long)session.Ranks.Rank * share;
+        int imageSize = session.Environment.Train.ImageSize;
+        augmentation.Skip(start, imageSize, augmentRandom);
+        var images = augmentation.Apply(session.Environment.Train.Images(order.narrow(0, i * batch + start, share)), augmentRandom);
+        augmentation.Skip(batch - start - share, imageSize, augmentRandom);
+        return images;
     }
 
     /// <summary>The epoch's line: its mean loss and the health diagnostics (not training time: the caller's clock is stopped).</summary>

@@ -82,7 +82,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         if (experiment.Pretrain.Epochs == 0 && !session.Folder.HasCheckpoint) session.SaveCheckpoint(training.State);
         var heads = Evaluator.RunAll(experiment.Eval, loaded.Catalog, session.Model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context);
         var reconstruction = ReconstructionSample.Draw(session);
-        session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs,
+        if (session.IsWriter) session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs,
             training.State.TrainSeconds, training.ImagesPerSecond, heads));
         return (heads, reconstruction);
     }

@@ -4,6 +4,7 @@ using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using SdAE.Abstractions.Targets;
 using SdAE.Training;
+using SdAE.Training.Distributed;
 using SdAE.Host.Config;
 using SdAE.Host.Plugins;
 using SdAE.Host.Runs;
@@ -140,15 +141,19 @@ public sealed class PretrainingModel : IDisposable
     /// <summary>
     /// One optimisation step on a masked batch: forward (in <paramref name="computeType"/> under
     /// autocast when given), backward, optional gradient clipping, optimizer update at <paramref name="lr"/>,
-    /// then the target's own step (an EMA teacher's update) at <paramref name="progress"/>.
-    /// The training loop and the benchmarks share it, so benchmarks time exactly what training runs.
+    /// then the target's own step (an EMA teacher's update) at <paramref name="progress"/>. With
+    /// <paramref name="gradients"/> (data parallel), the gradients are averaged over the ranks before
+    /// clipping, so every rank clips and steps alike. The training loop and the benchmarks share it,
+    /// so benchmarks time exactly what training runs.
     /// </summary>
-    public StepOutput TrainStep(Tensor images, MaskPlan plan, IParameterOptimizer optimizer, double lr, ScalarType? computeType, double clipGrad, TrainingProgress progress)
+    public StepOutput TrainStep(Tensor images, MaskPlan plan, IParameterOptimizer optimizer, double lr, ScalarType? computeType, double clipGrad, TrainingProgress progress,
+        GradientAveraging? gradients = null)
     {
         StepOutput output;
         using (MixedPrecision.Autocast(computeType)) output = Forward(images, plan);
         optimizer.ZeroGrad();
         output.Loss.Loss.backward();
+        gradients?.Average(optimizer);
         if (clipGrad > 0) optimizer.ClipGradNorm(clipGrad);
         optimizer.Step(lr);
         Target.AfterStep(progress);

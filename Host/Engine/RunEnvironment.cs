@@ -44,6 +44,8 @@ public sealed class RunEnvironment : IDisposable
     public static RunEnvironment Open(Experiment experiment, PluginCatalog catalog, RunFolder folder, ITrainingDisplay display)
     {
         if (experiment.Threads > 0) torch.set_num_threads(experiment.Threads);
+        else if (Training.Distributed.LaunchEnvironment.LocalRanks > 1)   // ranks on one machine share its cores
+            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / Training.Distributed.LaunchEnvironment.LocalRanks));
         foreach (var (pid, command) in SharedMachine.OtherSdaeProcesses())
             display.Info($"note: another sdae process shares this machine (pid {pid}: {command}); both run slower, and timings taken now are not comparable. " +
                 $"threads: {Math.Max(1, Environment.ProcessorCount / 2)} in each experiment splits the {Environment.ProcessorCount} cores between them.");

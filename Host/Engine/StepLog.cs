@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Config;
 using SdAE.Host.Runs;
+using static TorchSharp.torch;
 
 namespace SdAE.Host.Engine;
 
@@ -19,15 +20,32 @@ public sealed class StepLog(TrainingSession session, ITrainingDisplay display)
     public void Write(int epoch, long stepInEpoch, long step, double lr, TargetLoss targetLoss)
     {
         var pretrain = session.Experiment.Pretrain;
-        double loss = targetLoss.Loss.item<float>();   // finite: NonFiniteGuard has checked every step up to here
+        var measured = RanksMean(targetLoss);   // finite: NonFiniteGuard has checked every step up to here
+        double loss = measured["loss"];
         double imagesPerSecond = windowImages / Math.Max(1e-9, window.Elapsed.TotalSeconds);
         var remaining = TimeSpan.FromSeconds((session.Schedule.TotalSteps - step) * pretrain.Batch / Math.Max(1e-9, imagesPerSecond));
         var values = new Dictionary<string, double> { ["loss"] = loss, ["lr"] = lr, ["images_per_second"] = imagesPerSecond };
-        foreach (var (name, value) in targetLoss.Metrics ?? new Dictionary<string, TorchSharp.torch.Tensor>())
-            values[name] = value.item<float>();
+        foreach (var (name, value) in measured.Where(m => m.Key != "loss")) values[name] = value;
         session.Log(new MetricsRecord(step, epoch + (double)stepInEpoch / session.StepsPerEpoch, values));
         display.Step(new StepReport(epoch + 1, pretrain.Epochs, stepInEpoch, session.StepsPerEpoch, step, session.Schedule.TotalSteps, loss, lr, imagesPerSecond, remaining));
         window.Restart();
         windowImages = 0;
+    }
+
+    /// <summary>The loss and the target's metrics, averaged over the ranks (each is a mean over its share of the batch) in one allreduce.</summary>
+    Dictionary<string, double> RanksMean(TargetLoss targetLoss)
+    {
+        var names = new List<string> { "loss" };
+        var tensors = new List<Tensor> { targetLoss.Loss };
+        foreach (var (name, value) in targetLoss.Metrics ?? new Dictionary<string, Tensor>())
+        {
+            names.Add(name);
+            tensors.Add(value);
+        }
+        using var scope = NewDisposeScope();
+        var values = stack(tensors.Select(t => t.detach().to(ScalarType.Float32).reshape(-1)[0]).ToList()).cpu();
+        session.Ranks.AllReduceSum(values);
+        var means = values.div_(session.Ranks.Size).data<float>().ToArray();
+        return names.Select((name, i) => (name, (double)means[i])).ToDictionary();
     }
 }

@@ -3,6 +3,7 @@ using SdAE.Host.Config;
 using SdAE.Host.Data;
 using SdAE.Host.Runs;
 using SdAE.Training;
+using SdAE.Training.Distributed;
 using SdAE.Abstractions.Masking;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,9 +23,11 @@ public sealed record TrainingState(int CompletedEpochs, long Step, double TrainS
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
-    TrainingSession(LoadedExperiment loaded, RunFolder folder, RunLock runLock, RunEnvironment environment, PretrainingModel model,
-        IParameterOptimizer optimizer, LearningRateSchedule schedule, long stepsPerEpoch)
+    TrainingSession(LoadedExperiment loaded, RunFolder folder, RunLock? runLock, RunEnvironment environment, PretrainingModel model,
+        IParameterOptimizer optimizer, LearningRateSchedule schedule, long stepsPerEpoch, ICollectives ranks)
     {
+        Ranks = ranks;
+        Gradients = new GradientAveraging(ranks);
         Loaded = loaded;
         Folder = folder;
         this.runLock = runLock;
@@ -44,15 +47,22 @@ public sealed class TrainingSession : IDisposable
     public IParameterOptimizer Optimizer { get; }
     public LearningRateSchedule Schedule { get; }
     public long StepsPerEpoch { get; }
+    /// <summary>The processes training this run together (one without mpirun or srun); each takes <see cref="BatchPerRank"/> images of every global batch.</summary>
+    public ICollectives Ranks { get; }
+    public GradientAveraging Gradients { get; }
+    /// <summary>Only rank 0 writes the run folder; the other ranks compute the same things and keep quiet.</summary>
+    public bool IsWriter => Ranks.Rank == 0;
+    public int BatchPerRank => Experiment.Pretrain.Batch / Ranks.Size;
     /// <summary>The generator states a mid-epoch checkpoint holds.</summary>
     public GeneratorStates Generators { get; } = new();
     readonly Stopwatch sinceCheckpoint = Stopwatch.StartNew();
     readonly TensorBoardLog tensorBoard;
-    readonly RunLock runLock;
+    readonly RunLock? runLock;
 
-    /// <summary>Appends to metrics.jsonl and mirrors the values to TensorBoard.</summary>
+    /// <summary>Appends to metrics.jsonl and mirrors the values to TensorBoard (rank 0).</summary>
     public void Log(MetricsRecord record)
     {
+        if (!IsWriter) return;
         Folder.Metrics.Append(record);
         tensorBoard.Write(record);
     }
@@ -66,16 +76,21 @@ public sealed class TrainingSession : IDisposable
         PretrainingModel? model = null;
         IParameterOptimizer? optimizer = null;
         RunLock? runLock = null;
+        ICollectives? ranks = null;
         try
         {
             model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
             model.Check(experiment, environment.Context);   // options that fail only when used fail here, before the run folder is touched
-            runLock = RunLock.Take(folder.Path, display.Info);
-            CrashReport.RunFolder = folder.Path;
-            folder.WriteOrCheckConfig(experiment);
-            folder.WriteClassNames(environment.EvalTrain.ClassNames);
-            display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test?.Count ?? 0})");
             var pretrain = experiment.Pretrain;
+            ranks = DataParallel.Start(environment.Device, pretrain.Batch, display);
+            if (ranks.Rank == 0)
+            {
+                runLock = RunLock.Take(folder.Path, display.Info);
+                CrashReport.RunFolder = folder.Path;
+                folder.WriteOrCheckConfig(experiment);
+                folder.WriteClassNames(environment.EvalTrain.ClassNames);
+            }
+            display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test?.Count ?? 0})");
             optimizer = model.CreateOptimizer(pretrain);
             long stepsPerEpoch = EpochBatches.StepsPerEpoch(environment.Train.Count, pretrain.Batch);
             if (pretrain.Epochs > 0 && stepsPerEpoch == 0)
@@ -86,11 +101,12 @@ public sealed class TrainingSession : IDisposable
                 (long)Math.Round(pretrain.Lr.WarmupEpochs * stepsPerEpoch), pretrain.Epochs * stepsPerEpoch);
             display.Info($"model: {model.TrainableParameters().Sum(p => p.Parameter.numel()):N0} trainable parameters; " +
                 $"{pretrain.Epochs} epochs x {stepsPerEpoch} steps of {pretrain.Batch}; peak lr {schedule.Peak:0.###e+00}");
-            return new TrainingSession(loaded, folder, runLock, environment, model, optimizer, schedule, stepsPerEpoch);
+            return new TrainingSession(loaded, folder, runLock, environment, model, optimizer, schedule, stepsPerEpoch, ranks);
         }
         catch
         {
             runLock?.Dispose();
+            ranks?.Dispose();
             optimizer?.Dispose();
             model?.Dispose();
             environment.Dispose();
@@ -101,21 +117,37 @@ public sealed class TrainingSession : IDisposable
     /// <summary>
     /// Loads the last checkpoint if there is one (and drops metric lines it does not cover);
     /// otherwise starts the logs over (a crash before the first checkpoint leaves lines behind) and
-    /// prepares the target (a k-means codebook).
+    /// prepares the target (a k-means codebook). With several ranks, rank 0 tidies the folder, every
+    /// rank reads the same checkpoint, and rank 0's state is broadcast so all ranks start identical.
     /// </summary>
     public TrainingState StartOrResume(ITrainingDisplay display)
     {
-        Checkpoint.RemoveUnfinished(Folder.CheckpointPath);
+        var state = LoadOrStart(display);
+        if (Ranks.Size > 1)
+        {
+            using var _ = no_grad();
+            foreach (var (_, tensor) in CheckpointContents()) Ranks.Broadcast(tensor);
+        }
+        return state;
+    }
+
+    TrainingState LoadOrStart(ITrainingDisplay display)
+    {
+        if (IsWriter) Checkpoint.RemoveUnfinished(Folder.CheckpointPath);
+        Ranks.Barrier();
         if (!Folder.HasCheckpoint)
         {
-            Folder.Metrics.Clear();
-            if (Directory.Exists(Folder.TensorBoardPath)) Directory.Delete(Folder.TensorBoardPath, recursive: true);
+            if (IsWriter)
+            {
+                Folder.Metrics.Clear();
+                if (Directory.Exists(Folder.TensorBoardPath)) Directory.Delete(Folder.TensorBoardPath, recursive: true);
+            }
             Model.Target.Prepare(Environment.Train);
             return new TrainingState(0, 0, 0);
         }
         var (header, from) = Checkpoint.LoadLatest(Folder.CheckpointPath, Folder.PreviousCheckpointPath, CheckpointContents, display.Info);
         Optimizer.StepCount = header.OptimizerSteps;
-        Folder.Metrics.TrimAfter(header.Step);
+        if (IsWriter) Folder.Metrics.TrimAfter(header.Step);
         display.Info($"resuming from {from}: {header.CompletedEpochs} of {Experiment.Pretrain.Epochs} epochs done" +
             (header.StepInEpoch > 0 ? $", and {header.StepInEpoch} of {StepsPerEpoch} steps of epoch {header.CompletedEpochs + 1}" : ""));
         return new TrainingState(header.CompletedEpochs, header.Step, header.TrainSeconds, header.StepInEpoch, header.EpochLossSum);
@@ -146,10 +178,10 @@ public sealed class TrainingSession : IDisposable
             || (pretrain.CheckpointEveryMinutes > 0 && sinceCheckpoint.Elapsed.TotalMinutes >= pretrain.CheckpointEveryMinutes);
     }
 
-    /// <summary>Writes the checkpoint; mid-epoch (StepInEpoch > 0) the caller has captured the generators' states into <see cref="Generators"/>.</summary>
+    /// <summary>Writes the checkpoint (rank 0); mid-epoch (StepInEpoch > 0) the caller has captured the generators' states into <see cref="Generators"/>.</summary>
     public void SaveCheckpoint(TrainingState state)
     {
-        Checkpoint.Save(Folder.CheckpointPath, Folder.PreviousCheckpointPath,
+        if (IsWriter) Checkpoint.Save(Folder.CheckpointPath, Folder.PreviousCheckpointPath,
             new CheckpointHeader(state.CompletedEpochs, state.Step, Optimizer.StepCount, Experiment.Name, state.TrainSeconds, state.StepInEpoch, state.EpochLossSum),
             CheckpointContents());
         sinceCheckpoint.Restart();
@@ -162,7 +194,8 @@ public sealed class TrainingSession : IDisposable
         Optimizer.Dispose();
         Model.Dispose();
         Environment.Dispose();
-        runLock.Dispose();
+        runLock?.Dispose();
         Generators.Dispose();
+        Ranks.Dispose();
     }
 }

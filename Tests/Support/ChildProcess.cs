@@ -30,4 +30,9 @@ public static class ChildProcess
         process.WaitForExit();
         return new ProcessResult(process.ExitCode, output.Result, errors.Result);
     }
+
+    /// <summary>The full path of <paramref name="program"/> on PATH, or null when it is not installed.</summary>
+    public static string? Which(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, program)).FirstOrDefault(File.Exists);
 }

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using SdAE.Host.Config;
+using SdAE.Host.Engine;
+using SdAE.Host.Runs;
+using SdAE.Tests.Support;
+using SdAE.Training.Distributed;
+using static TorchSharp.torch;
+
+namespace SdAE.Tests;
+
+/// <summary>
+/// Data-parallel runs on real Open MPI (`mpirun -np 2 sdae run`): two ranks with global batch B
+/// train as one process with batch B (losses per step, final weights and teacher within 1e-5, also
+/// across a resume); a rank that hangs or dies stops the run instead of leaving it blocked; a
+/// batch that does not split over the ranks is refused. Needs mpirun (scripts/install-mpi.sh).
+/// </summary>
+[NonParallelizable]
+public class DataParallelTests() : StripeDataFixture(trainCount: 256, testCount: 60)
+{
+    const double Tolerance = 1e-5;
+
+    static string Sdae => Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll");
+
+    /// <summary>Augmentation on (its draws must follow each image to its rank); drop path off (each rank draws its own).</summary>
+    string Mae(string output) =>
+        TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, output), epochs: 2).Overlay("{ backbone: { drop_path: 0 } }");
+
+    /// <summary>SdAE with the flat AdamW (its flat gradient buffer is allreduced as it is; MAE's per-tensor gradients are packed first).</summary>
+    string SdaeMethod(string output) => Mae(output).Overlay(
+        "{ masking: { type: multi_fold, ratio: 0.75, folds: 2 }, target: { type: teacher_latent, momentum: [0.99, 0.999], update: iteration }, pretrain: { optimizer: flat_adamw } }");
+
+    static IReadOnlyDictionary<string, string> MpiEnvironment(IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            // CI runs as root; Open MPI refuses root without both
+            ["OMPI_ALLOW_RUN_AS_ROOT"] = "1",
+            ["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1",
+            ["OMPI_MCA_rmaps_base_oversubscribe"] = "1",
+        };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string>()) environment[name] = value;
+        return environment;
+    }
+
+    static ProcessResult Mpirun(int ranks, string experiment, params string[] more) =>
+        ChildProcess.Run("mpirun", ["-np", ranks.ToString(), "dotnet", Sdae, "run", experiment, .. more], environment: MpiEnvironment());
+
+    static ProcessResult Single(string experiment, params string[] more) => ChildProcess.Run("dotnet", [Sdae, "run", experiment, .. more]);
+
+    [SetUp]
+    public void RequireOpenMpi()
+    {
+        if (ChildProcess.Which("mpirun") is null) Assert.Ignore("Open MPI is not installed (scripts/install-mpi.sh installs it; .ci/run does).");
+    }
+
+    [TestCase("mae")]
+    [TestCase("sdae")]
+    public void TwoRanksWithGlobalBatchBTrainAsOneProcessWithBatchB(string method)
+    {
+        var yaml = method == "mae" ? (Func<string, string>)Mae : SdaeMethod;
+        var one = folder.Write("one.yaml", yaml("one"));
+        var two = folder.Write("two.yaml", yaml("two"));
+        var single = Single(one);
+        Assert.That(single.ExitCode, Is.EqualTo(0), single.All);
+        var parallel = Mpirun(2, two);
+        Assert.That(parallel.ExitCode, Is.EqualTo(0), parallel.All);
+        Assert.That(parallel.Output, Does.Contain("data parallel: 2 ranks over Open MPI, 16 images of each batch of 32 per rank"));
+
+        AssertSameTraining(one, two, parallel.All);
+    }
+
+    [Test]
+    public void TwoRanksStoppedAfterAnEpochAndResumedEndAsOneUninterruptedProcess()
+    {
+        var one = folder.Write("one.yaml", SdaeMethod("one"));
+        var two = folder.Write("two.yaml", SdaeMethod("two"));
+        Assert.That(Single(one).ExitCode, Is.EqualTo(0));
+        var first = Mpirun(2, two, "--stop-after", "1");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.All);
+        Assert.That(first.Output, Does.Contain("stopped after epoch 1"));
+        var resumed = Mpirun(2, two);
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.All);
+        Assert.That(resumed.Output, Does.Contain("resuming from"));
+
+        AssertSameTraining(one, two, resumed.All);
+    }
+
+    [Test]
+    public void ARankThatHangsMakesTheOthersStopWithAClearErrorInsteadOfWaitingForever()
+    {
+        var experiment = folder.Write("hang.yaml", Mae("hang"));
+        var clock = Stopwatch.StartNew();
+        // MPMD: rank 1 stops answering after its third step; rank 0 waits for it in the next allreduce
+        var result = ChildProcess.Run("mpirun",
+            ["-x", $"{CollectiveWatchdog.TimeoutVariable}=5", "-np", "1", "dotnet", Sdae, "run", experiment,
+             ":", "-x", $"{CollectiveWatchdog.TimeoutVariable}=5", "-x", "SDAE_TEST_PAUSE_AT=step:3", "-np", "1", "dotnet", Sdae, "run", experiment],
+            environment: MpiEnvironment(), timeout: TimeSpan.FromMinutes(2));
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0), result.All);
+        Assert.That(result.All, Does.Contain("rank 0 of 2 waited").And.Contain("one of them has died or hangs"));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(90)), "stopped by the 5 s timeout, not by the test's");
+        Assert.That(new RunFolder(Path.Combine(folder.Path, "hang", "tiny", "default")).HasResults, Is.False);
+    }
+
+    [Test]
+    public void ARankKilledWithSigkillEndsTheWholeRun()
+    {
+        var experiment = folder.Write("killed.yaml", Mae("killed"));
+        var clock = Stopwatch.StartNew();
+        // rank 1 stops after its third step and is killed 8 s after it started, while rank 0 waits for it in an
+        // allreduce (the 300 s watchdog is far away): mpirun must take rank 0 down with it
+        var result = ChildProcess.Run("mpirun",
+            ["-np", "1", "dotnet", Sdae, "run", experiment,
+             ":", "-x", "SDAE_TEST_PAUSE_AT=step:3", "-np", "1", "bash", "-c", $"(sleep 8; kill -9 $$) & exec dotnet {Sdae} run {experiment}"],
+            environment: MpiEnvironment(), timeout: TimeSpan.FromMinutes(2));
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0), result.All);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), result.All);
+    }
+
+    [Test]
+    public void AGlobalBatchThatDoesNotSplitOverTheRanksIsRefusedWithTheFix()
+    {
+        var experiment = folder.Write("odd.yaml", Mae("odd").Overlay("{ pretrain: { batch: 33 } }"));
+        var result = Mpirun(2, experiment);
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.All);
+        Assert.That(result.Errors, Does.Contain("pretrain.batch 33 is the global batch and does not split evenly over 2 ranks").And.Contain("use a multiple of 2"));
+        Assert.That(result.All, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    /// <summary>Step losses and every weight of the final checkpoint (student, decoder, teacher) agree within the tolerance.</summary>
+    static void AssertSameTraining(string oneExperiment, string twoExperiment, string output)
+    {
+        using var one = ExperimentLoader.Load(oneExperiment);
+        using var two = ExperimentLoader.Load(twoExperiment);
+        var oneFolder = RunFolder.For(one.Experiment);
+        var twoFolder = RunFolder.For(two.Experiment);
+        var oneLosses = StepLosses(oneFolder);
+        var twoLosses = StepLosses(twoFolder);
+        Assert.That(twoLosses, Has.Count.EqualTo(oneLosses.Count).And.Count.EqualTo(16), output);
+        for (int i = 0; i < oneLosses.Count; i++)
+            Assert.That(twoLosses[i], Is.EqualTo(oneLosses[i]).Within(Tolerance), $"step {i + 1}");
+
+        var context = new Abstractions.Plugins.PluginContext { ImageSize = 28, Channels = 1 };
+        using var oneModel = PretrainingModel.Build(one.Experiment, one.Catalog, context);
+        using var twoModel = PretrainingModel.Build(two.Experiment, two.Catalog, context);
+        using var oneOptimizer = oneModel.CreateOptimizer(one.Experiment.Pretrain);
+        using var twoOptimizer = twoModel.CreateOptimizer(two.Experiment.Pretrain);
+        using var oneGenerators = new GeneratorStates();
+        using var twoGenerators = new GeneratorStates();
+        Checkpoint.Load(oneFolder.CheckpointPath, oneModel.CheckpointTensors(oneOptimizer, oneGenerators));
+        Checkpoint.Load(twoFolder.CheckpointPath, twoModel.CheckpointTensors(twoOptimizer, twoGenerators));
+        var twoTensors = twoModel.StateTensors().ToDictionary(t => t.Name, t => t.Tensor);
+        var differences = oneModel.StateTensors().Where(t => t.Tensor.is_floating_point())
+            .Select(t => (t.Name, Difference: WithoutKeyBias(t.Name, t.Tensor - twoTensors[t.Name]).abs().max().item<float>())).ToList();
+        TestContext.Out.WriteLine(string.Join("\n", differences.Select(d => $"{d.Name} {d.Difference:E2}")));
+        Assert.That(differences, Has.Count.GreaterThan(10));
+        Assert.That(differences.Where(d => d.Difference > Tolerance).Select(d => $"{d.Name}: {d.Difference:E2}"), Is.Empty);
+        if (one.Experiment.Target!.Type == "teacher_latent")
+            Assert.That(twoTensors.Keys, Has.Some.StartsWith("target_state."), "the teacher is compared too");
+    }
+
+    /// <summary>
+    /// An attention block's key bias adds the same amount to every score of a query, which softmax
+    /// cancels: its true gradient is zero, so AdamW moves it by normalised rounding noise, which
+    /// differs between any two summation orders. It changes no output; it is left out of the comparison.
+    /// </summary>
+    static Tensor WithoutKeyBias(string name, Tensor difference)
+    {
+        if (!name.EndsWith("attn.qkv.bias")) return difference;
+        long width = difference.shape[0] / 3;
+        return cat([difference.narrow(0, 0, width), difference.narrow(0, 2 * width, width)]);
+    }
+
+    static List<double> StepLosses(RunFolder run) =>
+        run.Metrics.Read().Where(r => r.Evaluation is null && r.Values.ContainsKey("loss")).Select(r => r.Values["loss"]).ToList();
+}
