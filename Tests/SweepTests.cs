@@ -80,21 +80,27 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
         public List<string> Executed { get; } = [];
         public HashSet<string> Failing { get; } = [];
 
-        public Task<int> ExecuteAsync(string experimentPath, string logPath, CancellationToken cancellationToken)
+        public Task ExecuteAsync(IReadOnlyList<PendingRun> runs, Action<PendingRun, RunEnd> finished, CancellationToken cancellationToken)
+        {
+            foreach (var run in runs) finished(run, new RunEnd(Execute(run.ExperimentPath), 1));
+            return Task.CompletedTask;
+        }
+
+        int Execute(string experimentPath)
         {
             using var loaded = ExperimentLoader.Load(experimentPath);
-            lock (Executed) Executed.Add(loaded.Experiment.Run);
-            if (Failing.Contains(loaded.Experiment.Run)) return Task.FromResult(3);
+            Executed.Add(loaded.Experiment.Run);
+            if (Failing.Contains(loaded.Experiment.Run)) return 3;
             var experiment = loaded.Experiment;
             var result = new Abstractions.Heads.HeadResult(new Dictionary<string, double> { ["top1"] = 0.5 + experiment.Seed / 10.0 });
             RunFolder.For(experiment).WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs, 2, 10,
                 [new HeadOutcome("knn", new Dictionary<string, string>(), result, 1)]));
-            return Task.FromResult(0);
+            return 0;
         }
     }
 
-    static IReadOnlyList<SweepRunResult> RunAll(SweepDefinition sweep, ISweepExecutor executor, int jobs = 2) =>
-        SweepRunner.RunAsync(SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep)), jobs, executor, (_, _, _) => { }).GetAwaiter().GetResult();
+    static IReadOnlyList<SweepRunResult> RunAll(SweepDefinition sweep, ISweepExecutor executor) =>
+        SweepRunner.RunAsync(SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep)), executor, (_, _, _) => { }).GetAwaiter().GetResult();
 
     [Test]
     public void ReRunningSkipsFinishedRuns()
@@ -155,7 +161,7 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
             grid:
               seed: [0]
             """);
-        var results = RunAll(sweep, new LocalProcessExecutor(["dotnet", sdae]), jobs: 2);
+        var results = RunAll(sweep, new LocalProcessExecutor(["dotnet", sdae], jobs: 2));
         var ok = results.Single(r => r.Run.Variant == "ok");
         var broken = results.Single(r => r.Run.Variant == "broken");
         Assert.That(ok.State, Is.EqualTo(RunState.Succeeded), File.Exists(ok.LogPath) ? File.ReadAllText(ok.LogPath) : "no log");

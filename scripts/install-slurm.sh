@@ -4,7 +4,7 @@
 # Idempotent: does nothing when slurmctld, slurmd and munged are already there. Needs root (apt-get).
 set -euo pipefail
 
-have_slurm() { command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null && command -v sbatch >/dev/null; }
+have_slurm() { ldconfig -p | grep -q "libpmix\.so " && command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null && command -v sbatch >/dev/null; }
 if have_slurm; then
   exit 0
 fi
@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
-packages=(slurm-wlm munge)
+packages=(slurm-wlm munge libpmix-dev)   # libpmix-dev: the libpmix.so that srun --mpi=pmix loads
 if ! apt_get install -y --no-install-recommends "${packages[@]}"; then
   apt_get update
   apt_get install -y --no-install-recommends "${packages[@]}"

@@ -20,8 +20,38 @@ public sealed class SweepSettings : CommandSettings
     [CommandOption("--dry-run"), Description("List the runs and how each differs from the base; run nothing.")]
     public bool DryRun { get; init; }
 
-    public override ValidationResult Validate() =>
-        Jobs < 1 ? ValidationResult.Error("--jobs must be at least 1") : ValidationResult.Success();
+    [CommandOption("--executor <WHERE>"), Description("local: processes on this machine (--jobs at a time); slurm: one Slurm job array, a task per run.")]
+    [DefaultValue("local")]
+    public string Executor { get; init; } = "local";
+
+    [CommandOption("--partition <P>"), Description("Slurm: the partition to submit to (default: the cluster's).")]
+    public string? Partition { get; init; }
+
+    [CommandOption("--time <T>"), Description("Slurm: each run's time limit, as sbatch --time takes it (e.g. 2:00:00).")]
+    public string? Time { get; init; }
+
+    [CommandOption("--cpus-per-run <C>"), Description("Slurm: CPU cores per run, split over its ranks (default: the cluster's).")]
+    public int CpusPerRun { get; init; }
+
+    [CommandOption("--gpus-per-run <G>"), Description("Slurm: GPUs per run.")]
+    public int GpusPerRun { get; init; }
+
+    [CommandOption("--ranks-per-run <R>"), Description("Slurm: data-parallel ranks per run, started with srun --mpi=pmix; pretrain.batch must split over them.")]
+    [DefaultValue(1)]
+    public int RanksPerRun { get; init; } = 1;
+
+    public bool OnSlurm => Executor == "slurm";
+
+    public override ValidationResult Validate()
+    {
+        if (Jobs < 1) return ValidationResult.Error("--jobs must be at least 1");
+        if (Executor is not ("local" or "slurm")) return ValidationResult.Error($"--executor must be local or slurm, not '{Executor}'");
+        if (CpusPerRun < 0 || GpusPerRun < 0 || RanksPerRun < 1) return ValidationResult.Error("--cpus-per-run and --gpus-per-run cannot be negative, and --ranks-per-run must be at least 1");
+        bool slurmOptions = Partition is not null || Time is not null || CpusPerRun > 0 || GpusPerRun > 0 || RanksPerRun > 1;
+        if (!OnSlurm && slurmOptions) return ValidationResult.Error("--partition, --time, --cpus-per-run, --gpus-per-run and --ranks-per-run go with --executor slurm");
+        if (OnSlurm && Jobs > 1) return ValidationResult.Error("--jobs is for the local executor; Slurm runs as many tasks at once as the cluster has room for");
+        return ValidationResult.Success();
+    }
 }
 
 /// <summary>`sdae sweep`: expands, validates every run up front, runs them N at a time, and writes the report.</summary>
@@ -39,19 +69,28 @@ public sealed class SweepCommand : Command<SweepSettings>
             return 0;
         }
 
+        var folder = Path.Combine(runs[0].Experiment.Output, sweep.Name);
+        if (settings.RanksPerRun > 1)
+            foreach (var (run, experiment) in runs.Where(r => r.Experiment.Pretrain.Batch % settings.RanksPerRun != 0))
+                throw new UserError($"run {run.RunId}: pretrain.batch {experiment.Pretrain.Batch} does not split over --ranks-per-run {settings.RanksPerRun}.",
+                    $"use a batch that is a multiple of {settings.RanksPerRun}, or another number of ranks.");
+        ISweepExecutor executor = settings.OnSlurm
+            ? new SlurmExecutor(ThisProgram.Command(), new SlurmRequest(settings.Partition, settings.Time, settings.CpusPerRun, settings.GpusPerRun, settings.RanksPerRun),
+                Path.Combine(folder, "slurm"), message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"))
+            : LocalProcessExecutor.ForThisProgram(settings.Jobs);
         var clock = Stopwatch.StartNew();
-        var results = SweepRunner.RunAsync(runs, settings.Jobs, LocalProcessExecutor.ForThisProgram(), (result, done, total) =>
+        var results = SweepRunner.RunAsync(runs, executor, (result, done, total) =>
         {
             var what = result.State switch
             {
                 RunState.AlreadyDone => "[grey]already finished[/]",
                 RunState.Succeeded => $"[green]finished[/] in {result.Seconds:F0} s",
+                _ when result.Note is { } note => $"[red]FAILED[/] ({Markup.Escape(note)}); log: {Markup.Escape(result.LogPath)}",
                 _ => $"[red]FAILED[/] (exit {result.ExitCode}); log: {Markup.Escape(result.LogPath)}",
             };
             AnsiConsole.MarkupLine($"[[{done,3}/{total}]] {Markup.Escape(result.Run.RunId)}: {what}");
         }, cancellationToken).GetAwaiter().GetResult();
 
-        var folder = Path.Combine(runs[0].Experiment.Output, sweep.Name);
         var written = SweepReport.Write(folder, results, clock.Elapsed.TotalSeconds);
         Console.WriteLine(File.ReadAllText(written[0]));
         foreach (var file in written) AnsiConsole.MarkupLineInterpolated($"[grey]wrote {file}[/]");

@@ -4,6 +4,7 @@ using SdAE.Host.Config;
 using SdAE.Host.Data;
 using SdAE.Host.Plugins;
 using SdAE.Host.Runs;
+using SdAE.Training.Distributed;
 using TorchSharp;
 
 namespace SdAE.Host.Engine;
@@ -44,9 +45,11 @@ public sealed class RunEnvironment : IDisposable
     public static RunEnvironment Open(Experiment experiment, PluginCatalog catalog, RunFolder folder, ITrainingDisplay display)
     {
         if (experiment.Threads > 0) torch.set_num_threads(experiment.Threads);
-        else if (Training.Distributed.LaunchEnvironment.LocalRanks > 1)   // ranks on one machine share its cores
-            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / Training.Distributed.LaunchEnvironment.LocalRanks));
-        foreach (var (pid, command) in SharedMachine.OtherSdaeProcesses())
+        else if (LaunchEnvironment.SlurmCpusPerTask is { } cpus) torch.set_num_threads(cpus);   // a Slurm task sees every core of the node, not just its own
+        else if (LaunchEnvironment.LocalRanks > 1)   // ranks on one machine share its cores
+            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / LaunchEnvironment.LocalRanks));
+        // the other ranks of this run, and whatever Slurm placed beside a job, are expected company
+        foreach (var (pid, command) in LaunchEnvironment.Ranks is null && !LaunchEnvironment.UnderSlurm ? SharedMachine.OtherSdaeProcesses() : [])
             display.Info($"note: another sdae process shares this machine (pid {pid}: {command}); both run slower, and timings taken now are not comparable. " +
                 $"threads: {Math.Max(1, Environment.ProcessorCount / 2)} in each experiment splits the {Environment.ProcessorCount} cores between them.");
         var device = DeviceSelector.Resolve(experiment.Device, display.Info);

@@ -1,31 +1,55 @@
 using System.Diagnostics;
+using SdAE.Host.Runs;
 
 namespace SdAE.Host.Sweeps;
 
-/// <summary>Where a sweep's runs execute. Today: local processes; a Slurm job array would be another implementation.</summary>
+/// <summary>A run a sweep hands to an executor: its experiment file, written into its run folder (what to run).</summary>
+public sealed record PendingRun(int Index, string ExperimentPath, RunFolder Folder)
+{
+    public string LogPath => Folder.File("run.log");
+}
+
+/// <summary>How a run ended: the exit code of `sdae run` (-1 when it never reported one), its seconds, and what the executor knows beyond that.</summary>
+public sealed record RunEnd(int ExitCode, double Seconds, string? Note = null);
+
+/// <summary>Where a sweep's runs execute: local processes, or a Slurm job array.</summary>
 public interface ISweepExecutor
 {
-    /// <summary>Runs one experiment file to completion, its output going to <paramref name="logPath"/>; returns the exit code.</summary>
-    Task<int> ExecuteAsync(string experimentPath, string logPath, CancellationToken cancellationToken);
+    /// <summary>Runs every pending run to its end, calling <paramref name="finished"/> as each one ends (from any thread, one call at a time).</summary>
+    Task ExecuteAsync(IReadOnlyList<PendingRun> runs, Action<PendingRun, RunEnd> finished, CancellationToken cancellationToken);
+}
+
+/// <summary>The command that started this program: the sdae apphost, or `dotnet sdae.dll`; executors start `sdae run` with it.</summary>
+public static class ThisProgram
+{
+    public static IReadOnlyList<string> Command()
+    {
+        var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which program is running");
+        var assembly = typeof(ThisProgram).Assembly.Location;
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, assembly] : [process];
+    }
 }
 
 /// <summary>
-/// Runs each experiment as `sdae run FILE` in its own process, so a crash in one run does not take
-/// the others down and each run's memory is returned when it ends.
+/// Runs each experiment as `sdae run FILE` in its own process, at most <paramref name="jobs"/> at a
+/// time, so a crash in one run does not take the others down and each run's memory is returned when it ends.
 /// </summary>
-public sealed class LocalProcessExecutor(IReadOnlyList<string> command) : ISweepExecutor
+public sealed class LocalProcessExecutor(IReadOnlyList<string> command, int jobs = 1) : ISweepExecutor
 {
-    /// <summary>The command that started this program: the sdae apphost, or `dotnet sdae.dll`.</summary>
-    public static LocalProcessExecutor ForThisProgram()
+    public static LocalProcessExecutor ForThisProgram(int jobs) => new(ThisProgram.Command(), jobs);
+
+    public async Task ExecuteAsync(IReadOnlyList<PendingRun> runs, Action<PendingRun, RunEnd> finished, CancellationToken cancellationToken)
     {
-        var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which program is running");
-        var assembly = typeof(LocalProcessExecutor).Assembly.Location;
-        return Path.GetFileNameWithoutExtension(process) == "dotnet"
-            ? new LocalProcessExecutor([process, assembly])
-            : new LocalProcessExecutor([process]);
+        var gate = new object();
+        await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken }, async (run, token) =>
+        {
+            var clock = Stopwatch.StartNew();
+            int exitCode = await RunOneAsync(run.ExperimentPath, run.LogPath, token);
+            lock (gate) finished(run, new RunEnd(exitCode, clock.Elapsed.TotalSeconds));
+        });
     }
 
-    public async Task<int> ExecuteAsync(string experimentPath, string logPath, CancellationToken cancellationToken)
+    async Task<int> RunOneAsync(string experimentPath, string logPath, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(command[0])
         {

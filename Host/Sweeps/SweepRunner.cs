@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SdAE.Host.Config;
 using SdAE.Host.Runs;
 
@@ -6,47 +5,51 @@ namespace SdAE.Host.Sweeps;
 
 public enum RunState { AlreadyDone, Succeeded, Failed }
 
-public sealed record SweepRunResult(SweepRun Run, RunFolder Folder, RunState State, int ExitCode, double Seconds)
+public sealed record SweepRunResult(SweepRun Run, RunFolder Folder, RunState State, int ExitCode, double Seconds, string? Note = null)
 {
     public string LogPath => Folder.File("run.log");
 }
 
 /// <summary>
-/// Runs a validated sweep, at most <c>jobs</c> runs at a time. Each run's experiment is written to
-/// its run folder first (what to run), then handed to the executor (where it runs). A run with a
-/// results.json is finished and skipped; an unfinished one resumes from its checkpoint; a failed
-/// run is reported and the others go on.
+/// Runs a validated sweep. Each run's experiment is written to its run folder first (what to run),
+/// then all of them are handed to the executor (where they run). A run with a results.json is
+/// finished and skipped; an unfinished one resumes from its checkpoint; a failed run is reported
+/// and the others go on.
 /// </summary>
 public static class SweepRunner
 {
-    public static async Task<IReadOnlyList<SweepRunResult>> RunAsync(IReadOnlyList<(SweepRun Run, Experiment Experiment)> runs, int jobs,
+    public static async Task<IReadOnlyList<SweepRunResult>> RunAsync(IReadOnlyList<(SweepRun Run, Experiment Experiment)> runs,
         ISweepExecutor executor, Action<SweepRunResult, int, int> finished, CancellationToken cancellationToken = default)
     {
         var results = new SweepRunResult[runs.Count];
         int done = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, runs.Count), new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken },
-            async (index, token) =>
+        void Finish(int index, SweepRunResult result)
+        {
+            results[index] = result;
+            finished(result, ++done, runs.Count);
+        }
+
+        var pending = new List<PendingRun>();
+        for (int index = 0; index < runs.Count; index++)
+        {
+            var (run, experiment) = runs[index];
+            var folder = RunFolder.For(experiment);
+            if (folder.HasResults)
             {
-                var (run, experiment) = runs[index];
-                var folder = RunFolder.For(experiment);
-                SweepRunResult result;
-                if (folder.HasResults)
-                {
-                    result = new SweepRunResult(run, folder, RunState.AlreadyDone, 0, 0);
-                }
-                else
-                {
-                    Directory.CreateDirectory(folder.Path);
-                    var spec = folder.File("experiment.yaml");
-                    AtomicFile.WriteAllText(spec, YamlOverlay.ToText(run.Experiment));
-                    var clock = Stopwatch.StartNew();
-                    int exitCode = await executor.ExecuteAsync(spec, folder.File("run.log"), token);
-                    bool succeeded = exitCode == 0 && folder.HasResults;
-                    result = new SweepRunResult(run, folder, succeeded ? RunState.Succeeded : RunState.Failed, exitCode, clock.Elapsed.TotalSeconds);
-                }
-                results[index] = result;
-                finished(result, Interlocked.Increment(ref done), runs.Count);
-            });
+                Finish(index, new SweepRunResult(run, folder, RunState.AlreadyDone, 0, 0));
+                continue;
+            }
+            Directory.CreateDirectory(folder.Path);
+            var spec = folder.File("experiment.yaml");
+            AtomicFile.WriteAllText(spec, YamlOverlay.ToText(run.Experiment));
+            pending.Add(new PendingRun(index, spec, folder));
+        }
+        if (pending.Count > 0)
+            await executor.ExecuteAsync(pending, (run, end) =>
+            {
+                bool succeeded = end.ExitCode == 0 && run.Folder.HasResults;
+                Finish(run.Index, new SweepRunResult(runs[run.Index].Run, run.Folder, succeeded ? RunState.Succeeded : RunState.Failed, end.ExitCode, end.Seconds, end.Note));
+            }, cancellationToken);
         return results;
     }
 }

@@ -29,6 +29,12 @@ public static class LaunchEnvironment
     /// <summary>Ranks on this machine (they share its cores), at least 1.</summary>
     public static int LocalRanks => Math.Max(1, Number("OMPI_COMM_WORLD_LOCAL_SIZE") ?? LeadingNumber("SLURM_STEP_TASKS_PER_NODE") ?? 1);
 
+    /// <summary>Inside a Slurm job, where the scheduler decides what shares a node.</summary>
+    public static bool UnderSlurm => Environment.GetEnvironmentVariable("SLURM_JOB_ID") is not null;
+
+    /// <summary>The cores Slurm gave each task (SLURM_CPUS_PER_TASK), when it says.</summary>
+    public static int? SlurmCpusPerTask => Number("SLURM_CPUS_PER_TASK");
+
     static int? SrunTasks => Number("SLURM_STEP_NUM_TASKS");
 
     static int? Number(string variable) => int.TryParse(Environment.GetEnvironmentVariable(variable), out int value) ? value : null;
