@@ -38,6 +38,8 @@ public static class SdaeApp
             config.AddCommand<BenchDataCommand>("bench-data")
                 .WithDescription("Images/s of the data path (cold: decoding into the cache; warm: batches from it) next to the training step's.")
                 .WithExample("bench-data", "experiments/bench/vit-tiny_folder-64px.yaml");
+            config.AddCommand<BenchAllReduceCommand>("bench-allreduce")
+                .WithDescription("Under mpirun -np N: the per-step gradient allreduce of each experiment's model over the ranks (ms, GB/s).");
             config.AddCommand<PluginsCommand>("plugins")
                 .WithDescription("List every registered plugin by kind, with its options and defaults.")
                 .WithExample("plugins");
