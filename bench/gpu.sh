@@ -27,6 +27,22 @@ if [ -n "$cost_row" ]; then
   echo "=== sdae bench-cost $cost_row (SdAE vs MAE step, multi-fold vs one-pass teacher)"
   $SDAE bench-cost "$repo_root/experiments/bench/$cost_row.yaml" --baseline "$repo_root/experiments/bench/mae_vit-tiny-32px4_fp32.yaml" "${args[@]}" || echo "=== bench-cost FAILED"
 fi
+# NCCL (the scale-out issue): one process checks the P/Invoke binding over a one-rank communicator
+# (id, init, allreduce and broadcast of the ViT-B gradient buffer); with several GPUs and mpirun,
+# the allreduce over all of them. libnccl comes with pip's PyTorch.
+nccl_lib="$("${PYTHON:-python3}" -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)"
+[ -n "$nccl_lib" ] && export LD_LIBRARY_PATH="$nccl_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+echo "=== NCCL allreduce, one rank (binding check; libnccl from ${nccl_lib:-the system})"
+$SDAE bench-allreduce "$repo_root/experiments/bench/sdae_vit-b16-224_fp32.yaml" "$repo_root/experiments/bench/sdae_vit-tiny-32px4_fp32.yaml" --device cuda --repeats 20 \
+  || echo "=== NCCL one-rank FAILED"
+gpus="$(nvidia-smi -L 2>/dev/null | wc -l)"
+if [ "${gpus:-0}" -gt 1 ] && command -v mpirun >/dev/null; then
+  echo "=== NCCL allreduce over $gpus GPUs"
+  mpirun --allow-run-as-root -np "$gpus" -x LD_LIBRARY_PATH $SDAE bench-allreduce "$repo_root/experiments/bench/sdae_vit-b16-224_fp32.yaml" --device cuda \
+    || echo "=== NCCL $gpus-rank FAILED"
+else
+  echo "=== NCCL over several GPUs: skipped ($gpus GPU(s); mpirun $(command -v mpirun >/dev/null && echo present || echo missing))"
+fi
 echo "=== summary"
 python3 - "$results" <<'PY'
 import json, sys

@@ -32,10 +32,12 @@ public sealed class BenchAllReduceCommand : Command<BenchAllReduceSettings>
     public override int Execute(CommandContext context, BenchAllReduceSettings settings, CancellationToken cancellationToken)
     {
         var device = DeviceSelector.Resolve(settings.Device);
-        using var ranks = Collectives.Start(cuda: device.type == TorchSharp.DeviceType.CUDA);
-        if (ranks.Size == 1)
+        bool cuda = device.type == TorchSharp.DeviceType.CUDA;
+        if (LaunchEnvironment.Ranks is null && !cuda)
             throw new UserError("bench-allreduce measures an allreduce over several ranks, and this is one process.",
-                "start it with mpirun -np 2 sdae bench-allreduce ... (or srun --mpi=pmix -n 2).");
+                "start it with mpirun -np 2 sdae bench-allreduce ... (or srun --mpi=pmix -n 2); one process on --device cuda checks NCCL alone.");
+        // one process on a GPU: NCCL over a one-rank communicator, which checks the binding (no MPI needed) but measures no scaling
+        using var ranks = LaunchEnvironment.Ranks is null ? Collectives.SingleRankNccl() : Collectives.Start(cuda);
         var timings = AllReduceBenchmark.Run(ranks, settings.Experiments, device, settings.Repeats);
         if (ranks.Rank != 0) return 0;
         AnsiConsole.MarkupLineInterpolated($"[grey]{ranks.Size} ranks over {ranks.Engine} on {settings.Device}; {settings.Repeats} measured allreduces each (after 3 warm-up)[/]");

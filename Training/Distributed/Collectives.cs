@@ -26,4 +26,7 @@ public static class Collectives
             throw;
         }
     }
+
+    /// <summary>NCCL over a communicator of this process alone, no MPI needed: a check that the NCCL binding works on a GPU machine.</summary>
+    public static ICollectives SingleRankNccl() => Nccl.Start(SingleProcess.Instance, CollectiveWatchdog.TimeoutFromEnvironment());
 }

@@ -7,17 +7,18 @@ namespace SdAE.Training.Distributed;
 
 /// <summary>
 /// Collectives on CUDA tensors over NCCL (libnccl.so.2), by P/Invoke: rank 0 makes the unique id,
-/// Open MPI broadcasts it, every rank joins the communicator. Operations go on the default CUDA
+/// the bootstrap collectives (Open MPI; a single process for a one-rank check) broadcast it, every
+/// rank joins the communicator. Operations go on the default CUDA
 /// stream (TorchSharp has no stream API), where libtorch's kernels also run, so they are ordered
 /// with the step; the watchdog covers the wait for the result. CPU tensors and barriers go through
-/// Open MPI. Not exercised in CI (no GPU): bench/device-run.sh checks it on a GPU machine.
+/// the bootstrap. Not exercised in CI (no GPU): bench/device-run.sh checks it on a GPU machine.
 /// </summary>
 public sealed partial class Nccl : ICollectives
 {
     const string Library = "libnccl.so.2";
     const int Uint8 = 1, Float32 = 7, Sum = 0;   // ncclDataType_t, ncclRedOp_t
 
-    readonly OpenMpi mpi;
+    readonly ICollectives bootstrap;
     readonly IntPtr communicator;
     readonly CollectiveWatchdog watchdog;
 
@@ -27,38 +28,39 @@ public sealed partial class Nccl : ICollectives
         byte first;
     }
 
-    Nccl(OpenMpi mpi, TimeSpan timeout)
+    Nccl(ICollectives bootstrap, TimeSpan timeout)
     {
-        this.mpi = mpi;
+        this.bootstrap = bootstrap;
         var id = new UniqueId();
-        if (mpi.Rank == 0) Check(ncclGetUniqueId(ref id), "ncclGetUniqueId");
-        unsafe
+        if (bootstrap.Rank == 0) Check(ncclGetUniqueId(ref id), "ncclGetUniqueId");
+        using (var bytes = torch.tensor(((ReadOnlySpan<byte>)id).ToArray()))
         {
-            mpi.BroadcastBytes((IntPtr)Unsafe.AsPointer(ref id), 128, root: 0);
+            bootstrap.Broadcast(bytes);
+            bytes.data<byte>().CopyTo(id);
         }
-        Check(ncclCommInitRank(out communicator, mpi.Size, id, mpi.Rank), "ncclCommInitRank");
-        watchdog = new CollectiveWatchdog(timeout, mpi.Rank, mpi.Size);
+        Check(ncclCommInitRank(out communicator, bootstrap.Size, id, bootstrap.Rank), "ncclCommInitRank");
+        watchdog = new CollectiveWatchdog(timeout, bootstrap.Rank, bootstrap.Size);
     }
 
-    /// <summary>Joins the ranks of <paramref name="mpi"/> in one NCCL communicator; a clear error when libnccl is missing.</summary>
-    public static Nccl Start(OpenMpi mpi, TimeSpan timeout)
+    /// <summary>Joins the ranks of <paramref name="bootstrap"/> in one NCCL communicator (and owns it); a clear error when libnccl is missing.</summary>
+    public static Nccl Start(ICollectives bootstrap, TimeSpan timeout)
     {
         if (!NativeLibrary.TryLoad(Library, out _))
-            throw new CollectivesException($"the run is on CUDA with {mpi.Size} ranks, but NCCL's {Library} could not be loaded.",
+            throw new CollectivesException($"CUDA collectives over {bootstrap.Size} rank(s) need NCCL, but its {Library} could not be loaded.",
                 "install NCCL 2 (NVIDIA's libnccl2 package; pip's PyTorch has it in site-packages/nvidia/nccl/lib, which LD_LIBRARY_PATH can name).");
-        return new Nccl(mpi, timeout);
+        return new Nccl(bootstrap, timeout);
     }
 
-    public int Rank => mpi.Rank;
-    public int Size => mpi.Size;
-    public int LocalRank => mpi.LocalRank;
+    public int Rank => bootstrap.Rank;
+    public int Size => bootstrap.Size;
+    public int LocalRank => bootstrap.LocalRank;
     public string Engine => "NCCL (bootstrapped over Open MPI)";
 
     public void AllReduceSum(Tensor tensor)
     {
         if (tensor.device_type != DeviceType.CUDA)
         {
-            mpi.AllReduceSum(tensor);
+            bootstrap.AllReduceSum(tensor);
             return;
         }
         if (tensor.dtype != ScalarType.Float32) throw new ArgumentException("allreduce sums float32 tensors");
@@ -70,14 +72,14 @@ public sealed partial class Nccl : ICollectives
     {
         if (tensor.device_type != DeviceType.CUDA)
         {
-            mpi.Broadcast(tensor, root);
+            bootstrap.Broadcast(tensor, root);
             return;
         }
         var (address, bytes) = TensorMemory.Of(tensor);
         Run("broadcast", () => ncclBroadcast(address, address, (nuint)bytes, Uint8, root, communicator, IntPtr.Zero), tensor.device);
     }
 
-    public void Barrier() => mpi.Barrier();
+    public void Barrier() => bootstrap.Barrier();
 
     void Run(string what, Func<int> call, Device device)
     {
@@ -91,7 +93,7 @@ public sealed partial class Nccl : ICollectives
     {
         watchdog.Dispose();
         ncclCommDestroy(communicator);
-        mpi.Dispose();
+        bootstrap.Dispose();
     }
 
     static void Check(int result, string call)

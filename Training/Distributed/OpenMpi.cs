@@ -72,12 +72,6 @@ public sealed partial class OpenMpi : ICollectives
     {
         RequireCpu(tensor, "broadcast");
         var (address, bytes) = TensorMemory.Of(tensor);
-        BroadcastBytes(address, bytes, root);
-    }
-
-    /// <summary>Broadcasts raw memory (the NCCL id during bootstrap).</summary>
-    internal void BroadcastBytes(IntPtr address, long bytes, int root)
-    {
         watchdog.Enter("broadcast");
         for (long done = 0; done < bytes; done += int.MaxValue)
             Check(MPI_Bcast(address + (nint)done, (int)Math.Min(int.MaxValue, bytes - done), byteType, root, world), "MPI_Bcast");
