@@ -70,6 +70,32 @@ public class DataParallelTests() : StripeDataFixture(trainCount: 256, testCount:
     }
 
     [Test]
+    public void FineTuningSplitsItsBatchesOverTheRanksAndEndsAsOneProcess()
+    {
+        // batches of 21 from 50 images: 21, 21 and 8, split 10/11 and 4/4 over the two ranks
+        const string FineTune = "{ type: finetune, train_limit: 50, batch: 21, epochs: 3, eval_every: 1, drop_path: 0 }";
+        const string NoDropPath = "{ backbone: { drop_path: 0 } }";
+        var one = folder.Write("one.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "one"), epochs: 1, eval: FineTune).Overlay(NoDropPath));
+        var two = folder.Write("two.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "two"), epochs: 1, eval: FineTune).Overlay(NoDropPath));
+        Assert.That(Single(one).ExitCode, Is.EqualTo(0));
+        var parallel = Mpirun(2, two);
+        Assert.That(parallel.ExitCode, Is.EqualTo(0), parallel.All);
+
+        HeadOutcome Head(string experiment)
+        {
+            using var loaded = ExperimentLoader.Load(experiment);
+            return RunFolder.For(loaded.Experiment).ReadResults().Heads.Single();
+        }
+        var (alone, split) = (Head(one), Head(two));
+        Assert.That(split.Result.Curve, Has.Count.EqualTo(3));
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            Assert.That(split.Result.Curve![epoch]["train_loss"], Is.EqualTo(alone.Result.Curve![epoch]["train_loss"]).Within(Tolerance), $"epoch {epoch + 1} loss");
+            Assert.That(split.Result.Curve[epoch]["top1"], Is.EqualTo(alone.Result.Curve[epoch]["top1"]), $"epoch {epoch + 1} accuracy");
+        }
+    }
+
+    [Test]
     public void TwoRanksStoppedAfterAnEpochAndResumedEndAsOneUninterruptedProcess()
     {
         var one = folder.Write("one.yaml", SdaeMethod("one"));

@@ -7,7 +7,10 @@ namespace SdAE.Abstractions.Heads;
 
 /// <summary>
 /// What an evaluation protocol gets: an encoder (not to be modified unless the protocol fine-tunes
-/// a copy), the data, and a feature cache shared with the other heads of the same pass (or null).
+/// a copy), the data, a feature cache shared with the other heads of the same pass (or null), and
+/// the ranks of a data-parallel run (null: one process). Every rank evaluates every head; a head
+/// may split its training batches over the ranks (fine-tuning does), and must then give every
+/// rank the same result.
 /// </summary>
 public sealed record HeadContext(
     EncoderModule Encoder,
@@ -16,7 +19,8 @@ public sealed record HeadContext(
     torch.Device Device,
     int Seed,
     IProgressReporter Progress,
-    IFeatureCache? Features = null);
+    IFeatureCache? Features = null,
+    Distributed.ICollectives? Ranks = null);
 
 /// <summary>Frozen-encoder features computed once per evaluation pass and shared between its heads.</summary>
 public interface IFeatureCache

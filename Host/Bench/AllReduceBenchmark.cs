@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Distributed;
 using System.Diagnostics;
 using SdAE.Abstractions.Plugins;
 using SdAE.Host.Config;

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Distributed;
 using SdAE.Training.Distributed;
 using TorchSharp;
 

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Distributed;
 using System.Diagnostics;
 using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Heads;
@@ -17,7 +18,7 @@ namespace SdAE.Host.Engine;
 public static class Evaluator
 {
     public static IReadOnlyList<HeadOutcome> RunAll(IEnumerable<PluginSpec> heads, Plugins.PluginCatalog catalog, Func<PluginSpec, EncoderModule> encoderFor,
-        IImageDataset train, IImageDataset test, PluginContext context)
+        IImageDataset train, IImageDataset test, PluginContext context, ICollectives? ranks = null)
     {
         var outcomes = new List<HeadOutcome>();
         using var features = new FeatureCache();
@@ -31,7 +32,7 @@ public static class Evaluator
                     : subsets.TryGetValue(spec.LabelsPerClass, out var subset) ? subset
                     : subsets[spec.LabelsPerClass] = BalancedSubset.Of(train, spec.LabelsPerClass, context.Seed);
                 var head = spec.Guard(() => catalog.Create<IDownstreamHead>(spec.Type, spec.Options, context));
-                var result = head.Evaluate(new HeadContext(encoderFor(spec), labelled, test, context.Device, context.Seed, context.Progress, features));
+                var result = head.Evaluate(new HeadContext(encoderFor(spec), labelled, test, context.Device, context.Seed, context.Progress, features, ranks));
                 var settings = new Dictionary<string, string>(Settings(spec.Options))
                 {
                     ["encoder"] = OptionProperties.FormatValue(spec.Encoder),

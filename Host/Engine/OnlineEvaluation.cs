@@ -15,7 +15,7 @@ public sealed class OnlineEvaluation(TrainingSession session, ITrainingDisplay d
         var due = experiment.Eval.Where(h => h.Every > 0 && epoch % h.Every == 0 && epoch < experiment.Pretrain.Epochs).ToList();
         if (due.Count == 0) return;
         var environment = session.Environment;
-        foreach (var outcome in Evaluator.RunAll(due, session.Loaded.Catalog, session.Model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context))
+        foreach (var outcome in Evaluator.RunAll(due, session.Loaded.Catalog, session.Model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context, session.Ranks))
         {
             PausePoints.Reach(PausePoints.Evaluation);
             session.Log(new MetricsRecord(state.Step, epoch, outcome.Result.Metrics, outcome.Label));

@@ -80,7 +80,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
     {
         var (experiment, environment) = (session.Experiment, session.Environment);
         if (experiment.Pretrain.Epochs == 0 && !session.Folder.HasCheckpoint) session.SaveCheckpoint(training.State);
-        var heads = Evaluator.RunAll(experiment.Eval, loaded.Catalog, session.Model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context);
+        var heads = Evaluator.RunAll(experiment.Eval, loaded.Catalog, session.Model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context, session.Ranks);
         var reconstruction = ReconstructionSample.Draw(session);
         if (session.IsWriter) session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs,
             training.State.TrainSeconds, training.ImagesPerSecond, heads));

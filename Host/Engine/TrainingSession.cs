@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Distributed;
 using System.Diagnostics;
 using SdAE.Host.Config;
 using SdAE.Host.Data;

@@ -1,3 +1,5 @@
+using SdAE.Training.Distributed;
+using SdAE.Abstractions.Distributed;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Abstractions.Heads;
@@ -116,11 +118,29 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
         }
     }
 
+    /// <summary>
+    /// The cross-entropy of a batch (mean over it); with several ranks, of this rank's share,
+    /// summed and divided by the whole batch, so the ranks' gradients add up to the batch's. A rank
+    /// whose share is empty (a last batch smaller than the ranks) gives a zero loss over one image,
+    /// so its gradients exist and are zero.
+    /// </summary>
+    Tensor BatchLoss(Classifier model, HeadContext context, Tensor indices, ICollectives ranks)
+    {
+        Tensor Loss(Tensor rows, nn.Reduction reduction) => nn.functional.cross_entropy(model.forward(context.Train.Images(rows).to(context.Device)),
+            context.Train.Labels[rows].to(context.Device), reduction: reduction, label_smoothing: options.LabelSmoothing);
+        if (ranks.Size == 1) return Loss(indices, nn.Reduction.Mean);
+        long batch = indices.shape[0], from = batch * ranks.Rank / ranks.Size, to = batch * (ranks.Rank + 1) / ranks.Size;
+        return to > from ? Loss(indices.narrow(0, from, to - from), nn.Reduction.Sum) / batch : Loss(indices.narrow(0, 0, 1), nn.Reduction.Sum) * 0;
+    }
+
     public HeadResult Evaluate(HeadContext context)
     {
         Seeding.SeedAll(context.Seed);
+        var ranks = context.Ranks ?? SingleProcess.Instance;
+        var gradients = new GradientAveraging(ranks);
         using var model = new Classifier(Start(context), context.Train.ClassCount, options.Pooling);
         model.to(context.Device);
+        if (ranks.Rank > 0) Seeding.SeedAll(context.Seed + 7919L * ranks.Rank);   // the same weights on every rank, its own drop path draws
         var groups = LayerDecay.Groups(model.named_parameters().Select(p => (p.name, p.parameter)), model.Encoder, "encoder.", options.LayerDecay, options.WeightDecay);
         using var optimizer = new AdamW(groups, 0.9, 0.999);
         long trainCount = Classification.Limit(context.Train, options.TrainLimit);
@@ -139,20 +159,20 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
             for (long i = 0; i < stepsPerEpoch; i++)
             {
                 using var scope = NewDisposeScope();
-                var indices = order.narrow(0, i * options.Batch, Math.Min(options.Batch, trainCount - i * options.Batch));
-                var images = context.Train.Images(indices).to(context.Device);
-                var labels = context.Train.Labels[indices].to(context.Device);
-                var loss = nn.functional.cross_entropy(model.forward(images), labels, label_smoothing: options.LabelSmoothing);
+                long batch = Math.Min(options.Batch, trainCount - i * options.Batch);
+                var loss = BatchLoss(model, context, order.narrow(0, i * options.Batch, batch), ranks);
                 optimizer.ZeroGrad();
                 loss.backward();
+                gradients.Sum(optimizer);
                 optimizer.Step(schedule.At(step++));
                 lossSum.add_(loss.detach());
-                if ((i + 1) % LossShownEvery == 0 || i + 1 == stepsPerEpoch) shownLoss = $"loss {lossSum.item<float>() / (i + 1):F4}";
+                if ((i + 1) % LossShownEvery == 0 || i + 1 == stepsPerEpoch) shownLoss = $"loss {lossSum.item<float>() * ranks.Size / (i + 1):F4}";   // rank 0's share, scaled
                 context.Progress.Report($"{Protocol}: epoch {epoch + 1}/{options.Epochs}", i + 1, stepsPerEpoch, shownLoss);
             }
             if ((epoch + 1) % options.EvalEvery != 0 && epoch + 1 != options.Epochs) continue;
             model.eval();
             double top1 = Classification.Accuracy(context.Test, model.forward, options.Batch, context.Device);
+            ranks.AllReduceSum(lossSum);
             curve.Add(new Dictionary<string, double> { ["epoch"] = epoch + 1, ["train_loss"] = lossSum.item<float>() / stepsPerEpoch, ["top1"] = top1 });
             context.Progress.Info($"{Protocol}: epoch {epoch + 1}/{options.Epochs} test top-1 {top1:P2}");
         }

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Distributed;
 namespace SdAE.Training.Distributed;
 
 /// <summary>Chooses the collectives for this process from how it was launched and where it trains.</summary>

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Distributed;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,14 +14,22 @@ public sealed class GradientAveraging(ICollectives collectives)
 {
     public bool IsActive => collectives.Size > 1;
 
-    public void Average(IParameterOptimizer optimizer)
+    public void Average(IParameterOptimizer optimizer) => Reduce(optimizer, average: true);
+
+    /// <summary>
+    /// Sums the gradients over the ranks, for losses each rank scales by the global batch itself
+    /// (shares of unequal size: a last, smaller batch).
+    /// </summary>
+    public void Sum(IParameterOptimizer optimizer) => Reduce(optimizer, average: false);
+
+    void Reduce(IParameterOptimizer optimizer, bool average)
     {
         if (!IsActive) return;
         using var _ = no_grad();
         if (optimizer is FlatAdamW flat)
         {
             collectives.AllReduceSum(flat.FlatGradient);
-            flat.FlatGradient.div_(collectives.Size);
+            if (average) flat.FlatGradient.div_(collectives.Size);
             return;
         }
         using var scope = NewDisposeScope();
@@ -28,7 +37,7 @@ public sealed class GradientAveraging(ICollectives collectives)
         var gradients = optimizer.Parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         var packed = cat(gradients.Select(g => g.reshape(-1)).ToList());
         collectives.AllReduceSum(packed);
-        packed.div_(collectives.Size);
+        if (average) packed.div_(collectives.Size);
         long offset = 0;
         foreach (var gradient in gradients)
         {

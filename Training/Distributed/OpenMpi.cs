@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Distributed;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;

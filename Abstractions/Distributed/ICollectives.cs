@@ -1,11 +1,13 @@
 using static TorchSharp.torch;
 
-namespace SdAE.Training.Distributed;
+namespace SdAE.Abstractions.Distributed;
 
 /// <summary>
 /// The collective operations data-parallel training needs, over the processes (ranks) of one run.
 /// Tensors are changed in place and must be contiguous; every rank calls the same operations in
-/// the same order. A single process is one rank, and every operation is then a no-op.
+/// the same order. A single process is one rank, and every operation is then a no-op. The host
+/// starts them (SdAE.Training has the Open MPI and NCCL ones); a head gets them in its context to
+/// train data-parallel.
 /// </summary>
 public interface ICollectives : IDisposable
 {
@@ -36,10 +38,4 @@ public sealed class SingleProcess : ICollectives
     public void Broadcast(Tensor tensor, int root = 0) { }
     public void Barrier() { }
     public void Dispose() { }
-}
-
-/// <summary>A collective library that is missing or failed; the message says which and how to get it.</summary>
-public sealed class CollectivesException(string message, string fix) : Exception(message)
-{
-    public string Fix { get; } = fix;
 }
