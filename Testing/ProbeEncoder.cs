@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using TorchSharp;
@@ -44,6 +45,21 @@ public sealed class ProbeEncoder : EncoderModule
         long batch = images.shape[0], side = imageSize / patch;
         var patches = images.view(batch, channels, side, patch, side, patch).permute(0, 2, 4, 1, 3, 5).reshape(batch, side * side, -1);
         return patch_embed.forward(patches) + pos_embed.narrow(1, 1, Grid.Count);
+    }
+
+    public override bool HasDenseFeatures => true;
+
+    /// <summary>The learnt position embedding interpolated in 2-D for another grid; its one block is block 0.</summary>
+    public override IReadOnlyList<Tensor> DenseFeatures(Tensor images, IReadOnlyList<int> blocks)
+    {
+        if (blocks.Any(b => b != 0)) throw new ArgumentOutOfRangeException(nameof(blocks), "the probe encoder has one block, block 0");
+        long batch = images.shape[0], rows = images.shape[2] / patch, columns = images.shape[3] / patch;
+        var patches = images.view(batch, channels, rows, patch, columns, patch).permute(0, 2, 4, 1, 3, 5).reshape(batch, rows * columns, -1);
+        var grid = new GridSize((int)rows, (int)columns);
+        var tokens = patch_embed.forward(patches) + InterpolatePositions(pos_embed.narrow(1, 1, Grid.Count), Grid, grid);
+        var encoded = EncodeTokens(tokens);
+        var map = TokensToMap(encoded.narrow(1, 1, grid.Count), rows, columns);
+        return blocks.Select(_ => map).ToList();
     }
 
     public override Tensor EncodeTokens(Tensor patchTokens)

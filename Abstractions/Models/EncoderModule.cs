@@ -63,6 +63,35 @@ public abstract class EncoderModule : nn.Module
         return copy;
     }
 
+    /// <summary>Whether <see cref="DenseFeatures"/> is available (dense heads need it).</summary>
+    public virtual bool HasDenseFeatures => false;
+
+    /// <summary>
+    /// Patch-grid features for dense heads (segmentation, detection): images [B, C, H, W] of any
+    /// size the patch divides (the position embedding regenerated or interpolated for that grid),
+    /// all patches encoded, and the patch tokens after each block in <paramref name="blocks"/>
+    /// (0-based; the last block's after the final norm) as maps [B, D, H/p, W/p].
+    /// </summary>
+    public virtual IReadOnlyList<Tensor> DenseFeatures(Tensor images, IReadOnlyList<int> blocks) =>
+        throw new NotSupportedException($"backbone {GetType().Name} gives no patch-grid features (HasDenseFeatures is false).");
+
+    /// <summary>Patch tokens [B, h*w, D] (row-major) as a map [B, D, h, w].</summary>
+    public static Tensor TokensToMap(Tensor patchTokens, long rows, long columns) =>
+        patchTokens.transpose(1, 2).reshape(patchTokens.shape[0], patchTokens.shape[2], rows, columns);
+
+    /// <summary>
+    /// A learnt position embedding's patch part [1, L, D] for grid <paramref name="from"/>, resized
+    /// to grid <paramref name="to"/> by bicubic interpolation in 2-D (as timm and MAE fine-tuning at
+    /// another resolution do): [1, L', D].
+    /// </summary>
+    public static Tensor InterpolatePositions(Tensor patchPositions, GridSize from, GridSize to)
+    {
+        if (from == to) return patchPositions;
+        var map = TokensToMap(patchPositions, from.Rows, from.Columns);
+        var resized = nn.functional.interpolate(map, [to.Rows, to.Columns], mode: InterpolationMode.Bicubic, align_corners: false);
+        return resized.flatten(2).transpose(1, 2);
+    }
+
     /// <summary>MAE mode: encodes only the visible patches ([B, Nv] ids): [B, 1+Nv, D].</summary>
     public Tensor EncodeVisible(Tensor images, Tensor visibleIds) =>
         EncodeTokens(GatherTokens(EmbedPatches(images), visibleIds));

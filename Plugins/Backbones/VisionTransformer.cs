@@ -1,4 +1,5 @@
 using SdAE.Training;
+using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
 using TorchSharp;
@@ -86,6 +87,48 @@ public sealed class VisionTransformer : EncoderModule
         var weight = mask.unsqueeze(-1).to_type(tokens.dtype);
         tokens = tokens * (1 - weight) + mask_token * weight;   // promotes to fp32 under autocast
         return EncodeTokens(tokens + pos_embed.narrow(1, 1, Grid.Count));
+    }
+
+    public override bool HasDenseFeatures => true;
+
+    /// <summary>The sin-cos table is a function of the grid, so another resolution gets its own table (made once per grid).</summary>
+    public override IReadOnlyList<Tensor> DenseFeatures(Tensor images, IReadOnlyList<int> blocks)
+    {
+        if (images.shape[2] % options.Patch != 0 || images.shape[3] % options.Patch != 0)
+            throw new ArgumentException($"images of {images.shape[2]}x{images.shape[3]} do not divide into {options.Patch}-pixel patches");
+        var grid = new GridSize((int)(images.shape[2] / options.Patch), (int)(images.shape[3] / options.Patch));
+        var positions = grid == Grid ? pos_embed : PositionsFor(grid);
+        var tokens = PatchTokens(images) + positions.narrow(1, 1, grid.Count);
+        var x = cat([(cls_token + positions.narrow(1, 0, 1)).expand(tokens.shape[0], -1, -1), tokens], 1);
+        var maps = new Tensor[blocks.Count];
+        for (int i = 0; i < depth; i++)
+        {
+            x = this.blocks[i].forward(x);
+            for (int k = 0; k < blocks.Count; k++)
+                if (blocks[k] == i)
+                    maps[k] = TokensToMap((i == depth - 1 ? MixedPrecision.Norm(norm, x) : x).narrow(1, 1, grid.Count), grid.Rows, grid.Columns);
+        }
+        if (maps.Any(m => m is null)) throw new ArgumentOutOfRangeException(nameof(blocks), $"blocks are numbered 0 to {depth - 1}");
+        return maps;
+    }
+
+    Tensor PositionsFor(GridSize grid)
+    {
+        if (otherGrid?.Grid != grid || otherGrid.Value.Table.device != pos_embed.device)
+        {
+            otherGrid?.Table.Dispose();
+            using var table = SinCosPositionEmbedding.Create(width, grid);
+            otherGrid = (grid, table.unsqueeze(0).to(pos_embed.device).DetachFromDisposeScope());
+        }
+        return otherGrid.Value.Table;
+    }
+
+    (GridSize Grid, Tensor Table)? otherGrid;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) otherGrid?.Table.Dispose();
+        base.Dispose(disposing);
     }
 
     public override int LayerIndexOf(string parameterName)

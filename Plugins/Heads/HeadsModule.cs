@@ -16,5 +16,7 @@ public sealed class HeadsModule : IPluginModule
             "Fine-tune a copy of the encoder with a classifier: layer-wise lr decay, drop path, label smoothing, warm-up + cosine.");
         services.AddPlugin<IDownstreamHead, FromScratchHead, FineTuneOptions>(PluginKind.Head, "from_scratch",
             "The fine-tune protocol from a randomly initialised encoder of the same shape: what pre-training bought.");
+        services.AddPlugin<IDownstreamHead, Dense.LinearSegmentationHead, Dense.LinearSegmentationOptions>(PluginKind.Head, "segmentation_linear",
+            "Semantic segmentation of generated digit scenes: frozen encoder at the scenes' resolution, BatchNorm + 1x1 classifier per patch, upsampled; mIoU.");
     }
 }
