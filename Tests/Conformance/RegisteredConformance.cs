@@ -39,7 +39,7 @@ public class RegisteredDecoder(string name) : DecoderConformance
 [TestFixtureSource(typeof(RegisteredPlugins), nameof(RegisteredPlugins.Heads))]
 public class RegisteredHead(string name) : HeadConformance
 {
-    protected override IDownstreamHead CreateHead() => RegisteredPlugins.Create<IDownstreamHead>(PluginKind.Head, name);
+    protected override IDownstreamHead CreateHead() => RegisteredPlugins.CreateSmall<IDownstreamHead>(PluginKind.Head, name);
     protected override EncoderModule CreateEncoder() => RegisteredPlugins.TinyEncoder();
 }
 

@@ -35,6 +35,25 @@ public static class RegisteredPlugins
         return Catalog.Create<T>(name, Activator.CreateInstance(factory.OptionsType)!, Context);
     }
 
+    /// <summary>
+    /// The plugin from its default options, except that heads which generate scenes (their cost
+    /// grows with the canvases, not with the tiny test set) get a test-sized budget.
+    /// </summary>
+    public static T CreateSmall<T>(PluginKind kind, string name) where T : class
+    {
+        var factory = Catalog.Find(kind, name)!;
+        var options = Activator.CreateInstance(factory.OptionsType)!;
+        // by name: the catalog loads plugins in their own load context, so the test's view of their types is another type
+        void Set(string property, int value) => factory.OptionsType.GetProperty(property)?.SetValue(options, value);
+        if (factory.OptionsType.GetProperty("TrainCanvases") is not null)
+        {
+            Set("TrainCanvases", 24);
+            Set("TestCanvases", 8);
+            Set("Epochs", 2);
+        }
+        return Catalog.Create<T>(name, options, Context);
+    }
+
     /// <summary>A width-32, depth-2 ViT on 28px/4 (a 7x7 grid) with a mask token, for plugins that need an encoder.</summary>
     public static VisionTransformer TinyEncoder() =>
         new(new ViTOptions { Width = 32, Depth = 2, Heads = 2, Patch = 4, MaskToken = true }, Context);

@@ -46,8 +46,7 @@ public sealed class LinearSegmentationHead(LinearSegmentationOptions options) : 
     public HeadResult Evaluate(HeadContext context)
     {
         var encoder = context.Encoder;
-        if (!encoder.HasDenseFeatures)
-            throw new NotSupportedException($"{Name} needs patch-grid features, which backbone {encoder.GetType().Name} does not give.");
+        DenseHeads.RequireDenseFeatures(encoder, Name);
         int block = options.Block < 0 ? encoder.Depth - 1 : options.Block;
         if (block >= encoder.Depth) throw new ArgumentException($"{Name}.block {options.Block}: the encoder has blocks 0 to {encoder.Depth - 1}.");
         int size = options.SizeFor(encoder.PatchSize), classes = context.Train.ClassCount + 1;
@@ -93,14 +92,7 @@ public sealed class LinearSegmentationHead(LinearSegmentationOptions options) : 
             });
             context.Progress.Info($"{Name}: epoch {epoch + 1}/{options.Epochs} test mIoU {confusion.MeanIoU():P2}, pixel accuracy {confusion.PixelAccuracy():P2}");
         }
-        var best = curve.MaxBy(point => point["miou"])!;
-        return new HeadResult(new Dictionary<string, double>
-        {
-            ["top1"] = curve[^1]["top1"],
-            ["miou"] = curve[^1]["miou"],
-            ["best_miou"] = best["miou"],
-            ["best_epoch"] = best["epoch"],
-        }, curve, new Dictionary<string, MetricKind> { ["miou"] = MetricKind.Accuracy, ["best_miou"] = MetricKind.Accuracy, ["best_epoch"] = MetricKind.Index });
+        return DenseHeads.Result(curve, "miou");
     }
 
     /// <summary>Patch logits upsampled to the canvas: [B, K, S, S].</summary>

@@ -1,0 +1,30 @@
+using SdAE.Abstractions.Heads;
+using SdAE.Abstractions.Models;
+
+namespace SdAE.Plugins.Heads.Dense;
+
+/// <summary>What the dense heads report alike.</summary>
+public static class DenseHeads
+{
+    public static void RequireDenseFeatures(EncoderModule encoder, string head)
+    {
+        if (!encoder.HasDenseFeatures)
+            throw new NotSupportedException($"{head} needs patch-grid features, which backbone {encoder.GetType().Name} does not give.");
+    }
+
+    /// <summary>
+    /// The last evaluation's metrics, the best value of <paramref name="headline"/> over the curve
+    /// and its epoch; every metric but the epoch is a fraction (an accuracy kind: shown as a
+    /// percentage, averaged over seeds, charted).
+    /// </summary>
+    public static HeadResult Result(IReadOnlyList<IReadOnlyDictionary<string, double>> curve, string headline)
+    {
+        var last = curve[^1];
+        var best = curve.MaxBy(point => point[headline])!;
+        var metrics = last.Where(m => m.Key is not ("epoch" or "train_loss")).ToDictionary(m => m.Key, m => m.Value);
+        metrics["best_" + headline] = best[headline];
+        metrics["best_epoch"] = best["epoch"];
+        var kinds = metrics.Keys.ToDictionary(k => k, k => k == "best_epoch" ? MetricKind.Index : MetricKind.Accuracy);
+        return new HeadResult(metrics, curve, kinds);
+    }
+}

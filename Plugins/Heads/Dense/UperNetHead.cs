@@ -1,0 +1,65 @@
+using SdAE.Abstractions.Heads;
+using SdAE.Abstractions.Models;
+using SdAE.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SdAE.Plugins.Heads.Dense;
+
+public sealed class UperNetOptions : DenseFineTuneOptions;
+
+/// <summary>
+/// Semantic segmentation with UperNet (plugin `upernet`), as BEiT and MAE evaluate on ADE20K, at
+/// the scale of generated digit scenes: a copy of the encoder runs on the canvases at their
+/// resolution, a simple feature pyramid is built from four of its blocks, UperNet's decoder predicts
+/// per-pixel classes (background + one per item class), upsampled to the canvas; everything is
+/// fine-tuned with per-pixel cross-entropy (AdamW, layer-wise lr decay). Reports mIoU and pixel
+/// accuracy (as top1) on the test canvases.
+/// </summary>
+public sealed class UperNetHead(UperNetOptions options) : IDownstreamHead
+{
+    const string Name = "upernet";
+
+    sealed class Network : nn.Module<Tensor, Tensor>
+    {
+        readonly SimpleFeaturePyramid pyramid;
+        readonly UperNetDecoder decoder;
+
+        public Network(EncoderModule encoder, int channels, int classes) : base(nameof(UperNetHead))
+        {
+            pyramid = new SimpleFeaturePyramid(encoder, channels);
+            decoder = new UperNetDecoder(channels, classes);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor images) =>
+            nn.functional.interpolate(decoder.forward(pyramid.forward(images)), [images.shape[2], images.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
+    public HeadResult Evaluate(HeadContext context)
+    {
+        DenseHeads.RequireDenseFeatures(context.Encoder, Name);
+        int size = options.SizeFor(2 * context.Encoder.PatchSize), classes = context.Train.ClassCount + 1;   // an even grid: the pyramid pools it 2x
+        using var train = DigitCanvases.Generate(context.Train, options.Recipe(size), options.TrainCanvases, context.Seed * 7919 + 1);
+        using var test = DigitCanvases.Generate(context.Test, options.Recipe(size), options.TestCanvases, context.Seed * 7919 + 2);
+        Seeding.SeedAll(context.Seed);
+        using var encoder = context.Encoder.Copy(options.DropPath);
+        using var network = new Network(encoder, options.Channels, classes);
+        network.to(context.Device);
+
+        var curve = new DenseFineTuning(options, context, Name).Run(network, encoder, "pyramid.encoder.", train.Count,
+            indices => nn.functional.cross_entropy(network.forward(train.Images[indices].to(context.Device)), train.Labels[indices].to(context.Device)),
+            () =>
+            {
+                var confusion = new ConfusionMatrix(classes);
+                for (long start = 0; start < test.Count; start += options.Batch)
+                {
+                    using var scope = NewDisposeScope();
+                    long n = Math.Min(options.Batch, test.Count - start);
+                    confusion.Add(network.forward(test.Images.narrow(0, start, n).to(context.Device)).argmax(1), test.Labels.narrow(0, start, n));
+                }
+                return new Dictionary<string, double> { ["top1"] = confusion.PixelAccuracy(), ["miou"] = confusion.MeanIoU() };
+            });
+        return DenseHeads.Result(curve, "miou");
+    }
+}
