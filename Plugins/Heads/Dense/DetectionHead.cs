@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace SdAE.Plugins.Heads.Dense;
 
-public sealed class DetectionOptions : DenseFineTuneOptions
+public sealed class DetectionOptions : PyramidHeadOptions
 {
     public DetectionOptions()
     {
@@ -72,7 +72,7 @@ public sealed class DetectionHead(DetectionOptions options) : IDownstreamHead
         var (rows, columns) = (size / encoder.PatchSize, size / encoder.PatchSize);
         using var locations = network.Fcos.Locations(rows, columns, context.Device);
 
-        var curve = new DenseFineTuning(options, context, Name).Run(network, encoder, "pyramid.encoder.", train.Count,
+        var curve = new DenseTraining(options, context, Name).Run(network, encoder, "pyramid.encoder.", train.Count,
             indices =>
             {
                 var items = indices.data<long>().ToArray().Select(i => train.Items[(int)i]).ToList();

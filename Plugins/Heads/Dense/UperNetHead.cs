@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace SdAE.Plugins.Heads.Dense;
 
-public sealed class UperNetOptions : DenseFineTuneOptions;
+public sealed class UperNetOptions : PyramidHeadOptions;
 
 /// <summary>
 /// Semantic segmentation with UperNet (plugin `upernet`), as BEiT and MAE evaluate on ADE20K, at
@@ -47,7 +47,7 @@ public sealed class UperNetHead(UperNetOptions options) : IDownstreamHead
         using var network = new Network(encoder, options.Channels, classes);
         network.to(context.Device);
 
-        var curve = new DenseFineTuning(options, context, Name).Run(network, encoder, "pyramid.encoder.", train.Count,
+        var curve = new DenseTraining(options, context, Name).Run(network, encoder, "pyramid.encoder.", train.Count,
             indices => nn.functional.cross_entropy(network.forward(train.Images[indices].to(context.Device)), train.Labels[indices].to(context.Device)),
             () =>
             {

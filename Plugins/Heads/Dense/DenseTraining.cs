@@ -9,12 +9,12 @@ using AdamW = SdAE.Training.AdamW;
 namespace SdAE.Plugins.Heads.Dense;
 
 /// <summary>
-/// The training loop the fine-tuned dense heads share: AdamW over the whole network with
+/// The training loop every dense head runs: AdamW over the network being trained with
 /// layer-wise lr decay on the encoder's blocks, linear warm-up then cosine decay per step, the
 /// training canvases reshuffled every epoch (seeded), and an evaluation every EvalEvery epochs and
 /// after the last, each a point of the curve with the epoch's mean training loss.
 /// </summary>
-public sealed class DenseFineTuning(DenseFineTuneOptions options, HeadContext context, string name)
+public sealed class DenseTraining(DenseTrainingOptions options, HeadContext context, string name)
 {
     /// <param name="network">The module trained; its encoder's parameters are named <paramref name="encoderPrefix"/> + the encoder's own names.</param>
     /// <param name="batchLoss">The loss of the training canvases at the given indices (a dispose scope is open).</param>
