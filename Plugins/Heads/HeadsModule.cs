@@ -17,7 +17,7 @@ public sealed class HeadsModule : IPluginModule
         services.AddPlugin<IDownstreamHead, FromScratchHead, FineTuneOptions>(PluginKind.Head, "from_scratch",
             "The fine-tune protocol from a randomly initialised encoder of the same shape: what pre-training bought.");
         services.AddPlugin<IDownstreamHead, Dense.LinearSegmentationHead, Dense.LinearSegmentationOptions>(PluginKind.Head, "segmentation_linear",
-            "Semantic segmentation of generated digit scenes: frozen encoder at the scenes' resolution, BatchNorm + 1x1 classifier per patch, upsampled; mIoU.");
+            "Semantic segmentation of generated digit scenes: the encoder (frozen, or fine-tuned) at the scenes' resolution, BatchNorm + 1x1 classifier per patch, upsampled; mIoU.");
         services.AddPlugin<IDownstreamHead, Dense.UperNetHead, Dense.UperNetOptions>(PluginKind.Head, "upernet",
             "Semantic segmentation of generated digit scenes: simple feature pyramid + UperNet decoder, fine-tuned with layer-wise lr decay; mIoU.");
         services.AddPlugin<IDownstreamHead, Dense.DetectionHead, Dense.DetectionOptions>(PluginKind.Head, "detection",
