@@ -8,15 +8,5 @@ have_mpi() { command -v mpirun >/dev/null && ldconfig -p | grep -q 'libmpi\.so\.
 if have_mpi; then
   exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-mpi: Open MPI is missing and this is not root; run: sudo apt-get install openmpi-bin libopenmpi3" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
-packages=(openmpi-bin libopenmpi3)
-if ! apt_get install -y --no-install-recommends "${packages[@]}"; then
-  apt_get update
-  apt_get install -y --no-install-recommends "${packages[@]}"
-fi
+"$(dirname "$0")/apt-install.sh" "install-mpi: Open MPI is missing" openmpi-bin libopenmpi3
 have_mpi && echo "install-mpi: $(mpirun --allow-run-as-root --version | head -n 1)"

@@ -7,14 +7,5 @@ set -euo pipefail
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
   exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-pytorch: /usr/bin/python3 has no torch and this is not root; run: sudo apt-get install python3-torch python3-yaml libopenblas0-pthread" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
-if ! apt_get install -y --no-install-recommends python3-torch python3-yaml libopenblas0-pthread; then
-  apt_get update
-  apt_get install -y --no-install-recommends python3-torch python3-yaml libopenblas0-pthread
-fi
+"$(dirname "$0")/apt-install.sh" "install-pytorch: /usr/bin/python3 has no torch" python3-torch python3-yaml libopenblas0-pthread
 /usr/bin/python3 -c "import torch; print('install-pytorch: torch', torch.__version__)"

@@ -12,15 +12,7 @@ public static class DataParallel
 {
     public static ICollectives Start(torch.Device device, int globalBatch, ITrainingDisplay display)
     {
-        ICollectives ranks;
-        try
-        {
-            ranks = Collectives.Start(cuda: device.type == DeviceType.CUDA);
-        }
-        catch (CollectivesException e)
-        {
-            throw new UserError(e.Message, e.Fix);
-        }
+        var ranks = Collectives.Start(cuda: device.type == DeviceType.CUDA);   // a missing library: CollectivesException, one line from CliErrors
         if (ranks.Size == 1) return ranks;
         if (globalBatch % ranks.Size != 0)
         {

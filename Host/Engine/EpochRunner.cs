@@ -49,7 +49,6 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
         Tensor PrepareBatch(long i) => HostToDevice.Pin(RankShare(i, order, augmentRandom), device);
         int prefetch = experiment.DataOptions.PrefetchFor(device);
         using var prefetcher = prefetch > 0 ? new BatchPrefetcher(stepsPerEpoch - first, i => PrepareBatch(first + i), prefetch) : null;
-        long shareStart = (long)session.Ranks.Rank * session.BatchPerRank;
         var log = new StepLog(session, display);
         using var guard = new NonFiniteGuard(device, session.Schedule.At);
         model.Train(true);
@@ -60,7 +59,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
             using var prepared = prefetcher?.Next() ?? PrepareBatch(i);
             var images = HostToDevice.Copy(prepared, device);
             // masks are drawn for the whole global batch on every rank, so image i gets the same mask for any number of ranks
-            var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).Rows(shareStart, session.BatchPerRank).To(device);
+            var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).Rows(session.ShareStart, session.BatchPerRank).To(device);
             double lr = session.Schedule.At(step);
             var output = model.TrainStep(images, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad,
                 new TrainingProgress(epoch, pretrain.Epochs, step + 1, session.Schedule.TotalSteps), session.Gradients);
@@ -95,8 +94,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
     /// </summary>
     Tensor RankShare(long i, Tensor order, Random augmentRandom)
     {
-        var (batch, share) = (session.Experiment.Pretrain.Batch, session.BatchPerRank);
-        long start = (long)session.Ranks.Rank * share;
+        var (batch, share, start) = (session.Experiment.Pretrain.Batch, session.BatchPerRank, session.ShareStart);
         int imageSize = session.Environment.Train.ImageSize;
         augmentation.Skip(start, imageSize, augmentRandom);
         var images = augmentation.Apply(session.Environment.Train.Images(order.narrow(0, i * batch + start, share)), augmentRandom);

@@ -54,6 +54,8 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Only rank 0 writes the run folder; the other ranks compute the same things and keep quiet.</summary>
     public bool IsWriter => Ranks.Rank == 0;
     public int BatchPerRank => Experiment.Pretrain.Batch / Ranks.Size;
+    /// <summary>Where this rank's share starts in every global batch.</summary>
+    public long ShareStart => (long)Ranks.Rank * BatchPerRank;
     /// <summary>The generator states a mid-epoch checkpoint holds.</summary>
     public GeneratorStates Generators { get; } = new();
     readonly Stopwatch sinceCheckpoint = Stopwatch.StartNew();

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using SdAE.Abstractions.Heads;
 
 namespace SdAE.Plugins.Heads.Dense;
 
@@ -33,9 +34,28 @@ public class CanvasOptions
     [Range(0.0, 1.0), Description("Intensity in [0, 1] above which an item's pixel is a stroke (labelled; inside its box).")]
     public double StrokeThreshold { get; set; } = 0.5;
 
+    /// <summary>
+    /// A head's training scenes (from the training split) and test scenes (from the test split) of
+    /// <paramref name="size"/> pixels, seeded by the evaluation seed and <paramref name="stream"/>:
+    /// heads on different streams get different scenes.
+    /// </summary>
+    public Scenes Generate(HeadContext context, int size, int stream) =>
+        new(DigitCanvases.Generate(context.Train, Recipe(size), TrainCanvases, context.Seed * 7919 + 2 * stream + 1),
+            DigitCanvases.Generate(context.Test, Recipe(size), TestCanvases, context.Seed * 7919 + 2 * stream + 2));
+
     /// <summary>The recipe for canvases of <paramref name="size"/> pixels (the option rounded to the patch).</summary>
     public CanvasRecipe Recipe(int size) => new(size, MinItems, Math.Max(MinItems, MaxItems), MinScale, Math.Max(MinScale, MaxScale), MaxOverlap, StrokeThreshold);
 
     /// <summary>The canvas side rounded up to a multiple of <paramref name="patch"/>.</summary>
     public int SizeFor(int patch) => (CanvasSize + patch - 1) / patch * patch;
+}
+
+/// <summary>A dense head's training and test scenes; disposing it frees both.</summary>
+public sealed record Scenes(DigitCanvases Train, DigitCanvases Test) : IDisposable
+{
+    public void Dispose()
+    {
+        Train.Dispose();
+        Test.Dispose();
+    }
 }

@@ -1,5 +1,6 @@
 using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
+using static TorchSharp.torch;
 
 namespace SdAE.Plugins.Heads.Dense;
 
@@ -10,6 +11,22 @@ public static class DenseHeads
     {
         if (!encoder.HasDenseFeatures)
             throw new NotSupportedException($"{head} needs patch-grid features, which backbone {encoder.GetType().Name} does not give.");
+    }
+
+    /// <summary>
+    /// Pixel accuracy (as top1) and mIoU of per-pixel class logits over the test scenes, read
+    /// <paramref name="batch"/> at a time: <paramref name="logits"/> (start, count) gives [n, K, S, S].
+    /// </summary>
+    public static Dictionary<string, double> SegmentationMetrics(DigitCanvases test, int classes, int batch, Func<long, long, Tensor> logits)
+    {
+        var confusion = new ConfusionMatrix(classes);
+        for (long start = 0; start < test.Count; start += batch)
+        {
+            using var scope = NewDisposeScope();
+            long count = Math.Min(batch, test.Count - start);
+            confusion.Add(logits(start, count).argmax(1), test.Labels.narrow(0, start, count));
+        }
+        return new Dictionary<string, double> { ["top1"] = confusion.PixelAccuracy(), ["miou"] = confusion.MeanIoU() };
     }
 
     /// <summary>

@@ -63,8 +63,8 @@ public sealed class DetectionHead(DetectionOptions options) : IDownstreamHead
     {
         DenseHeads.RequireDenseFeatures(context.Encoder, Name);
         int size = options.SizeFor(2 * context.Encoder.PatchSize), classes = context.Train.ClassCount;
-        using var train = DigitCanvases.Generate(context.Train, options.Recipe(size), options.TrainCanvases, context.Seed * 7919 + 3);
-        using var test = DigitCanvases.Generate(context.Test, options.Recipe(size), options.TestCanvases, context.Seed * 7919 + 4);
+        using var scenes = options.Generate(context, size, stream: 1);
+        var (train, test) = (scenes.Train, scenes.Test);
         Seeding.SeedAll(context.Seed);
         using var encoder = context.Encoder.Copy(options.DropPath);
         using var network = new Network(encoder, options.Channels, classes, options.CenterRadius);

@@ -68,10 +68,13 @@ public sealed class LinearSegmentationHead(LinearSegmentationOptions options) : 
         int block = options.Block < 0 ? encoder.Depth - 1 : options.Block;
         if (block >= encoder.Depth) throw new ArgumentException($"{Name}.block {options.Block}: the encoder has blocks 0 to {encoder.Depth - 1}.");
         int size = options.SizeFor(encoder.PatchSize), classes = context.Train.ClassCount + 1;
-        using var train = DigitCanvases.Generate(context.Train, options.Recipe(size), options.TrainCanvases, context.Seed * 7919 + 1);
-        using var test = DigitCanvases.Generate(context.Test, options.Recipe(size), options.TestCanvases, context.Seed * 7919 + 2);
-        using var trainFeatures = options.FineTune ? null : DenseFeatureMaps.Of(encoder, train.Images, block, options.Batch, context, $"{Name}: train features");
-        using var testFeatures = options.FineTune ? null : DenseFeatureMaps.Of(encoder, test.Images, block, options.Batch, context, $"{Name}: test features");
+        using var scenes = options.Generate(context, size, stream: 0);
+        var (train, test) = (scenes.Train, scenes.Test);
+        Tensor? Frozen(DigitCanvases canvases, string split) => options.FineTune ? null : FeatureExtractor.Frozen(encoder, canvases.Count,
+            (start, count) => canvases.Images.narrow(0, start, count), images => encoder.DenseFeatures(images, [block])[0],
+            options.Batch, context.Device, context.Progress, $"{Name}: {split} features");
+        using var trainFeatures = Frozen(train, "train");
+        using var testFeatures = Frozen(test, "test");
 
         Seeding.SeedAll(context.Seed);
         using var copy = options.FineTune ? encoder.Copy(options.DropPath) : null;
@@ -81,17 +84,7 @@ public sealed class LinearSegmentationHead(LinearSegmentationOptions options) : 
 
         var curve = new DenseTraining(options, context, Name).Run(network, copy ?? encoder, "encoder.", train.Count,
             indices => nn.functional.cross_entropy(network.forward(Input(train, trainFeatures, indices)), train.Labels[indices].to(context.Device)),
-            () =>
-            {
-                var confusion = new ConfusionMatrix(classes);
-                for (long start = 0; start < test.Count; start += options.Batch)
-                {
-                    using var scope = NewDisposeScope();
-                    long n = Math.Min(options.Batch, test.Count - start);
-                    confusion.Add(network.forward(Input(test, testFeatures, arange(start, start + n))).argmax(1), test.Labels.narrow(0, start, n));
-                }
-                return new Dictionary<string, double> { ["top1"] = confusion.PixelAccuracy(), ["miou"] = confusion.MeanIoU() };
-            });
+            () => DenseHeads.SegmentationMetrics(test, classes, options.Batch, (start, count) => network.forward(Input(test, testFeatures, arange(start, start + count)))));
         return DenseHeads.Result(curve, "miou");
     }
 }

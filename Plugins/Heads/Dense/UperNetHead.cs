@@ -40,8 +40,8 @@ public sealed class UperNetHead(UperNetOptions options) : IDownstreamHead
     {
         DenseHeads.RequireDenseFeatures(context.Encoder, Name);
         int size = options.SizeFor(2 * context.Encoder.PatchSize), classes = context.Train.ClassCount + 1;   // an even grid: the pyramid pools it 2x
-        using var train = DigitCanvases.Generate(context.Train, options.Recipe(size), options.TrainCanvases, context.Seed * 7919 + 1);
-        using var test = DigitCanvases.Generate(context.Test, options.Recipe(size), options.TestCanvases, context.Seed * 7919 + 2);
+        using var scenes = options.Generate(context, size, stream: 0);
+        var (train, test) = (scenes.Train, scenes.Test);
         Seeding.SeedAll(context.Seed);
         using var encoder = context.Encoder.Copy(options.DropPath);
         using var network = new Network(encoder, options.Channels, classes);
@@ -49,17 +49,7 @@ public sealed class UperNetHead(UperNetOptions options) : IDownstreamHead
 
         var curve = new DenseTraining(options, context, Name).Run(network, encoder, "pyramid.encoder.", train.Count,
             indices => nn.functional.cross_entropy(network.forward(train.Images[indices].to(context.Device)), train.Labels[indices].to(context.Device)),
-            () =>
-            {
-                var confusion = new ConfusionMatrix(classes);
-                for (long start = 0; start < test.Count; start += options.Batch)
-                {
-                    using var scope = NewDisposeScope();
-                    long n = Math.Min(options.Batch, test.Count - start);
-                    confusion.Add(network.forward(test.Images.narrow(0, start, n).to(context.Device)).argmax(1), test.Labels.narrow(0, start, n));
-                }
-                return new Dictionary<string, double> { ["top1"] = confusion.PixelAccuracy(), ["miou"] = confusion.MeanIoU() };
-            });
+            () => DenseHeads.SegmentationMetrics(test, classes, options.Batch, (start, count) => network.forward(test.Images.narrow(0, start, count).to(context.Device))));
         return DenseHeads.Result(curve, "miou");
     }
 }
