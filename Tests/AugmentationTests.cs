@@ -1,3 +1,4 @@
+using SdAE.Training;
 using SdAE.Host.Config;
 using SdAE.Host.Data;
 using static TorchSharp.torch;

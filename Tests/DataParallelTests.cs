@@ -72,8 +72,9 @@ public class DataParallelTests() : StripeDataFixture(trainCount: 256, testCount:
     [Test]
     public void FineTuningSplitsItsBatchesOverTheRanksAndEndsAsOneProcess()
     {
-        // batches of 21 from 50 images: 21, 21 and 8, split 10/11 and 4/4 over the two ranks
-        const string FineTune = "{ type: finetune, train_limit: 50, batch: 21, epochs: 3, eval_every: 1, drop_path: 0 }";
+        // batches of 21 from 50 images: 21, 21 and 8, split 10/11 and 4/4 over the two ranks; each
+        // image must get the same crop and flip as in one process
+        const string FineTune = "{ type: finetune, train_limit: 50, batch: 21, epochs: 3, eval_every: 1, drop_path: 0, augment: { crop_scale: [0.5, 1.0], flip: true } }";
         const string NoDropPath = "{ backbone: { drop_path: 0 } }";
         var one = folder.Write("one.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "one"), epochs: 1, eval: FineTune).Overlay(NoDropPath));
         var two = folder.Write("two.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "two"), epochs: 1, eval: FineTune).Overlay(NoDropPath));

@@ -1,3 +1,4 @@
+using SdAE.Training;
 using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
@@ -145,6 +146,20 @@ public class HeadsTests
         Assert.That(result.Curve!.Select(p => p["epoch"]), Is.EqualTo(new[] { 2.0, 3.0 }), "every eval_every epochs, and the last");
         Assert.That(result.Metrics["best_top1"], Is.GreaterThanOrEqualTo(result.Top1));
         Assert.That(result.Top1, Is.GreaterThan(0.3), "stripes are learnable well above chance (0.1) in 3 epochs");
+    }
+
+    [Test]
+    public void FineTuneAugmentationChangesTheTrainingImagesAndIsSeeded()
+    {
+        var (train, test, folder) = Stripes(300, 100);
+        using var _ = folder;
+        using var encoder = new VisionTransformer(Tiny, Context);
+        double FirstLoss(AugmentOptions augment) =>
+            new FineTuneHead(new FineTuneOptions { Epochs = 1, Batch = 32, Lr = 5e-3, DropPath = 0, Augment = augment })
+                .Evaluate(new HeadContext(encoder, train, test, CPU, 0, NullProgressReporter.Instance)).Curve![0]["train_loss"];
+        var cropped = new AugmentOptions { CropScale = [0.3, 1.0], Flip = true };
+        Assert.That(FirstLoss(cropped), Is.EqualTo(FirstLoss(cropped)), "same seed, same crops");
+        Assert.That(FirstLoss(cropped), Is.Not.EqualTo(FirstLoss(AugmentOptions.Off())).Within(1e-6), "crops and flips reach the training images");
     }
 
     [Test]

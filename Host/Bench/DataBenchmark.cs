@@ -1,3 +1,4 @@
+using SdAE.Training;
 using System.Diagnostics;
 using SdAE.Host.Config;
 using SdAE.Host.Data;

@@ -1,3 +1,4 @@
+using SdAE.Training;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Abstractions.Options;
@@ -57,25 +58,5 @@ public sealed class DataOptions : IValidatableOptions
             yield return new("std", $"needs as many values as mean ({Mean.Length}), e.g. mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25].");
         if (Std.Any(s => s <= 0))
             yield return new("std", "values must be positive.");
-    }
-}
-
-public sealed class AugmentOptions : IValidatableOptions
-{
-    [Range(0.01, 1.0), Description("Random-resized-crop area range; [1, 1] disables cropping.")]
-    public double[] CropScale { get; set; } = [0.2, 1.0];
-
-    [Range(0.1, 10.0), Description("Random-resized-crop aspect-ratio range.")]
-    public double[] CropRatio { get; set; } = [3.0 / 4.0, 4.0 / 3.0];
-
-    [Description("Random horizontal flip.")]
-    public bool Flip { get; set; } = true;
-
-    public IEnumerable<OptionError> Validate()
-    {
-        if (CropScale.Length != 2 || CropScale[0] > CropScale[1])
-            yield return new("crop_scale", "needs two values [low, high] with low <= high, e.g. [0.2, 1.0].");
-        if (CropRatio.Length != 2 || CropRatio[0] > CropRatio[1])
-            yield return new("crop_ratio", "needs two values [low, high] with low <= high, e.g. [0.75, 1.333].");
     }
 }

@@ -42,6 +42,9 @@ public sealed class FineTuneOptions
     [Range(0.0, 0.99), Description("Label smoothing of the cross-entropy.")]
     public double LabelSmoothing { get; set; } = 0.1;
 
+    [Description("Random-resized-crop and flip of the training images, as data.augment: e.g. { crop_scale: [0.5, 1.0], flip: true }; default off.")]
+    public AugmentOptions Augment { get; set; } = AugmentOptions.Off();
+
     [Description("Classifier input: mean of patch tokens (+ LayerNorm) or the cls token.")]
     public FeaturePooling Pooling { get; set; } = FeaturePooling.Mean;
 
@@ -123,14 +126,19 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
     /// summed and divided by the whole batch, so the ranks' gradients add up to the batch's. A rank
     /// whose share is empty (a last batch smaller than the ranks) gives a zero loss over one image,
     /// so its gradients exist and are zero.
+    /// The whole batch is augmented on every rank (the same draws), so each image's crop is the same
+    /// whatever the number of ranks.
     /// </summary>
-    Tensor BatchLoss(Classifier model, HeadContext context, Tensor indices, ICollectives ranks)
+    Tensor BatchLoss(Classifier model, HeadContext context, Tensor indices, ICollectives ranks, Augmentation augmentation, Random random)
     {
-        Tensor Loss(Tensor rows, nn.Reduction reduction) => nn.functional.cross_entropy(model.forward(context.Train.Images(rows).to(context.Device)),
-            context.Train.Labels[rows].to(context.Device), reduction: reduction, label_smoothing: options.LabelSmoothing);
-        if (ranks.Size == 1) return Loss(indices, nn.Reduction.Mean);
-        long batch = indices.shape[0], from = batch * ranks.Rank / ranks.Size, to = batch * (ranks.Rank + 1) / ranks.Size;
-        return to > from ? Loss(indices.narrow(0, from, to - from), nn.Reduction.Sum) / batch : Loss(indices.narrow(0, 0, 1), nn.Reduction.Sum) * 0;
+        var images = augmentation.Apply(context.Train.Images(indices).to(context.Device), random);
+        var labels = context.Train.Labels[indices].to(context.Device);
+        Tensor Loss(long from, long count, nn.Reduction reduction) => nn.functional.cross_entropy(model.forward(images.narrow(0, from, count)),
+            labels.narrow(0, from, count), reduction: reduction, label_smoothing: options.LabelSmoothing);
+        long batch = indices.shape[0];
+        if (ranks.Size == 1) return Loss(0, batch, nn.Reduction.Mean);
+        long start = batch * ranks.Rank / ranks.Size, end = batch * (ranks.Rank + 1) / ranks.Size;
+        return end > start ? Loss(start, end - start, nn.Reduction.Sum) / batch : Loss(0, 1, nn.Reduction.Sum) * 0;
     }
 
     public HeadResult Evaluate(HeadContext context)
@@ -148,6 +156,8 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
         var schedule = new LearningRateSchedule(LearningRateSchedule.ScaledPeak(options.Lr, options.Batch), 0,
             (long)(options.WarmupEpochs * stepsPerEpoch), options.Epochs * stepsPerEpoch);
 
+        var augmentation = new Augmentation(options.Augment);
+        var random = new Random(unchecked((int)context.Seed * 31 + 7));   // crops and flips: the same on every rank
         var curve = new List<IReadOnlyDictionary<string, double>>();
         long step = 0;
         for (int epoch = 0; epoch < options.Epochs; epoch++)
@@ -160,7 +170,7 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
             {
                 using var scope = NewDisposeScope();
                 long batch = Math.Min(options.Batch, trainCount - i * options.Batch);
-                var loss = BatchLoss(model, context, order.narrow(0, i * options.Batch, batch), ranks);
+                var loss = BatchLoss(model, context, order.narrow(0, i * options.Batch, batch), ranks, augmentation, random);
                 optimizer.ZeroGrad();
                 loss.backward();
                 gradients.Sum(optimizer);

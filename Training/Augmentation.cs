@@ -1,8 +1,7 @@
-using SdAE.Host.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SdAE.Host.Data;
+namespace SdAE.Training;
 
 /// <summary>
 /// MAE's augmentation on a batch: random-resized-crop (area and aspect ranges as torchvision's
