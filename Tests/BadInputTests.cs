@@ -65,6 +65,8 @@ public class BadInputTests() : StripeDataFixture(trainCount: 64, testCount: 20)
         new("patch does not divide the image", "validate", t => t.Validate(t.Valid.ReplaceOnce("patch: 7", "patch: 5"))),
         new("teacher asked of a target without one", "validate", t => t.Validate(t.Valid.Overlay("{ eval: [{ type: knn, encoder: teacher }] }"))),
         new("eval every more epochs than pre-training", "validate", t => t.Validate(t.Valid.Overlay("{ eval: [{ type: knn, every: 5 }] }"))),
+        new("two eval entries with one name", "validate", t => t.Validate(t.Valid.Overlay("{ eval: [{ type: knn, k: 5 }, { type: knn, k: 9 }] }"))),
+        new("eval name with a space", "validate", t => t.Validate(t.Valid.Overlay("{ eval: [{ type: knn, name: my knn }] }"))),
         new("labels_per_class above what the data has", "run", t => t.Run(t.Valid.Overlay("{ eval: [{ type: knn, labels_per_class: 1000 }] }"))),
         new("batch larger than the training set", "run", t => t.Run(t.Valid.ReplaceOnce("batch: 32", "batch: 128"))),
         new("image folder missing", "run", t => t.Run(t.FolderData(Path.Combine(t.folder.Path, "no-photos")))),

@@ -52,6 +52,18 @@ public class ExperimentBindingTests
     }
 
     [Test]
+    public void EvalEntriesAreNamedByTypeEncoderAndLabelsOrByTheirName()
+    {
+        using var loaded = Load(Valid.ReplaceOnce("- { type: knn, k: 5, every: 1 }",
+            "- { type: knn, k: 5, labels_per_class: 10 }\n  - { type: knn, k: 9, labels_per_class: 10, name: knn_k9@10 }\n  - { type: linear_probe }"));
+        Assert.That(loaded.Experiment.Eval.Select(h => h.Label), Is.EqualTo(new[] { "knn@10", "knn_k9@10", "linear_probe" }));
+        var error = Fails(Valid.ReplaceOnce("- { type: knn, k: 5, every: 1 }", "- { type: knn, k: 5 }\n  - { type: knn, k: 9 }"));
+        Assert.That(error.Message, Does.Contain("both named 'knn'"));
+        Assert.That(error.Line, Is.EqualTo(10), "the second entry's line");
+        Assert.That(error.Fix, Does.Contain("name: knn_2"));
+    }
+
+    [Test]
     public void DataSectionKeysOfThePluginAndOfTheHostAreCheckedTogether()
     {
         var error = Fails(Valid.ReplaceOnce("image_size: 32", "image_sise: 32"));

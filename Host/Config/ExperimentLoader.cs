@@ -119,6 +119,9 @@ public static class ExperimentLoader
         foreach (var head in e.Eval.Where(h => h.Encoder == EvalEncoder.Teacher && !typeof(ITeacherProvider).IsAssignableFrom(target.Factory.ImplementationType)))
             throw new ExperimentError(file, head.Line, 1, $"eval '{head.Type}' asks for the teacher encoder, but target '{target.Type}' has no teacher.",
                 $"use encoder: student, or a target with a teacher ({PluginHints.Names(catalog.TargetsWithTeacher())}).");
+        foreach (var head in e.Eval.Where((h, i) => e.Eval.Take(i).Any(earlier => earlier.Label == h.Label)))
+            throw new ExperimentError(file, head.Line, 1, $"two eval entries are both named '{head.Label}': their results would overwrite each other.",
+                $"give one of them a name, e.g. name: {head.Label.Split('@')[0]}_2{(head.LabelsPerClass > 0 ? $"@{head.LabelsPerClass}" : "")}.");
         foreach (var head in e.Eval.Where(h => h.Every > 0 && e.Pretrain.Epochs > 0 && h.Every > e.Pretrain.Epochs))
             throw new ExperimentError(file, head.Line, 1, $"eval '{head.Type}' runs every {head.Every} epochs but pre-training has only {e.Pretrain.Epochs}.",
                 $"set every: {e.Pretrain.Epochs} or less, or 0 for only at the end.");

@@ -63,8 +63,8 @@ public sealed class PluginSpec
 
     public string Type => Factory.Name;
 
-    /// <summary>How results are named: the type, "_teacher" when the teacher is evaluated, "@N" for N labels per class.</summary>
-    public string Label => Type + (Encoder == EvalEncoder.Teacher ? "_teacher" : "") + (LabelsPerClass > 0 ? $"@{LabelsPerClass}" : "");
+    /// <summary>How results are named: the head's `name`, else the type, "_teacher" when the teacher is evaluated, "@N" for N labels per class.</summary>
+    public string Label => Head.Name.Length > 0 ? Head.Name : Type + (Encoder == EvalEncoder.Teacher ? "_teacher" : "") + (LabelsPerClass > 0 ? $"@{LabelsPerClass}" : "");
 }
 
 /// <summary>Marks an experiment property whose YAML node is a plugin section of the given kind.</summary>
