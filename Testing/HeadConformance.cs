@@ -27,6 +27,7 @@ public abstract class HeadConformance : PluginConformance
         var before = encoder.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
         var result = head.Evaluate(new HeadContext(encoder, train, test, CPU, 0, NullProgressReporter.Instance));
         Assert.That(result.Metrics, Does.ContainKey(HeadResult.Top1Metric), "every head reports top-1");
+        Assert.That(result.Metrics, Does.ContainKey(result.Headline), "the headline is one of the reported metrics");
         foreach (var (metric, value) in result.Metrics)
         {
             Assert.That(double.IsFinite(value), Is.True, metric);

@@ -177,6 +177,7 @@ public class DenseTests
         // bars' orientation only partly, so this asks for clearly more than background, not for a solved task
         Assert.That(result.Metrics["miou"], Is.GreaterThan(0.45), string.Join("; ", curve.Select(p => $"{p["epoch"]}: {p["miou"]:F3}")));
         Assert.That(result.KindOf("miou"), Is.EqualTo(MetricKind.Accuracy));
+        Assert.That(result.Headline, Is.EqualTo("miou"), "segmentation is summed up by mIoU, not pixel accuracy");
     }
 
     [TestCase("segmentation_linear")]

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Heads;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
 using SdAE.Host.Runs;
@@ -134,7 +135,7 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     public void ReportGivesMeanAndSampleStdOverSeeds()
     {
         HashSet<string> accuracies = ["knn top1"];
-        RunMetrics Knn(double top1, double wall) => new(new Dictionary<string, double> { ["knn top1"] = top1 }, accuracies, wall);
+        RunMetrics Knn(double top1, double wall) => new(new Dictionary<string, double> { ["knn top1"] = top1 }, accuracies, accuracies, wall);
         var rows = SweepReport.Aggregate([("mae", Knn(0.70, 10)), ("mae", Knn(0.74, 20)), ("mae", Knn(0.78, 30)), ("sdae", Knn(0.80, 5))]);
         var mae = rows.Single(r => r.Group == "mae");
         Assert.That(mae.Runs, Is.EqualTo(3));
@@ -142,9 +143,28 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
         Assert.That(mae.Metrics["knn top1"].Std, Is.EqualTo(0.04).Within(1e-12));
         Assert.That(mae.WallSeconds.Mean, Is.EqualTo(20));
         Assert.That(rows.Single(r => r.Group == "sdae").Metrics["knn top1"].Std, Is.EqualTo(0));
-        var markdown = SweepReport.Markdown(rows, accuracies);
+        var columns = new ReportColumns(accuracies, accuracies);
+        var markdown = SweepReport.Markdown(rows, columns);
         Assert.That(markdown, Does.Contain("| mae | 3 | 74.00 ± 4.00 | 20 |"));
-        Assert.That(SweepReport.Csv(rows), Does.Contain("mae,3,0.74,0.04,20,10"));
+        Assert.That(SweepReport.Csv(rows, columns), Does.Contain("mae,3,0.74,0.04,20,10"));
+    }
+
+    [Test]
+    public void AHeadsOwnHeadlineIsReadBackFromResultsAndListedFirst()
+    {
+        using var folder = new TempFolder();
+        var run = new RunFolder(folder.Path);
+        var accuracy = new Dictionary<string, MetricKind> { ["miou"] = MetricKind.Accuracy, ["top1"] = MetricKind.Accuracy };
+        run.WriteResults(new RunResults("x", "default", 0, 1, 1, 1,
+        [
+            new HeadOutcome("upernet", new Dictionary<string, string>(), new HeadResult(new Dictionary<string, double> { ["top1"] = 0.95, ["miou"] = 0.15 }, null, accuracy) { Headline = "miou" }, 1),
+            new HeadOutcome("knn", new Dictionary<string, string>(), new HeadResult(new Dictionary<string, double> { ["top1"] = 0.8 }), 1),
+        ]));
+        var metrics = SweepReport.ReadRun(run.ReadResults());
+        Assert.That(metrics.Headlines, Is.EquivalentTo(new[] { "upernet miou", "knn top1" }));
+        var rows = SweepReport.Aggregate([("a", metrics)]);
+        Assert.That(SweepReport.MetricColumns(rows, ReportColumns.Of([metrics])), Is.EqualTo(new[] { "knn top1", "upernet miou", "upernet top1" }),
+            "headlines first; a segmentation head's pixel accuracy after them");
     }
 
     [Test]

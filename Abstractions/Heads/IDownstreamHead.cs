@@ -42,8 +42,9 @@ public enum MetricKind
 
 /// <summary>
 /// An evaluation protocol's outcome: named scalars, their kinds, and an optional per-epoch curve
-/// (points with an "epoch" and the same metric names). <see cref="Top1"/> is every head's headline
-/// metric; a metric without a declared kind is a <see cref="MetricKind.Scalar"/>, except top1.
+/// (points with an "epoch" and the same metric names). <see cref="Headline"/> names the metric that
+/// sums the head up (top1 unless the head says otherwise, e.g. mIoU for segmentation); a metric
+/// without a declared kind is a <see cref="MetricKind.Scalar"/>, except top1.
 /// </summary>
 public sealed record HeadResult(
     IReadOnlyDictionary<string, double> Metrics,
@@ -54,6 +55,9 @@ public sealed record HeadResult(
     public const string Top1Metric = "top1";
 
     public double Top1 => Metrics.TryGetValue(Top1Metric, out var v) ? v : double.NaN;
+
+    /// <summary>The metric listed first and charted in sweep comparisons; one of <see cref="Metrics"/>.</summary>
+    public string Headline { get; init; } = Top1Metric;
 
     public MetricKind KindOf(string metric) =>
         Kinds is not null && Kinds.TryGetValue(metric, out var kind) ? kind

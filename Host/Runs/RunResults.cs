@@ -33,7 +33,7 @@ public sealed record RunResults(string Experiment, string Run, int Seed, int Epo
         {
             var file = JsonSerializer.Deserialize<ResultsFile>(File.ReadAllText(path), Json) ?? throw new JsonException("empty");
             return new RunResults(file.Experiment, file.Run, file.Seed, file.Epochs, file.TrainSeconds, file.ImagesPerSecond,
-                file.Heads.Select(h => new HeadOutcome(h.Type, h.Settings, new HeadResult(h.Metrics, h.Curve, h.Kinds), h.Seconds)).ToList());
+                file.Heads.Select(h => new HeadOutcome(h.Type, h.Settings, new HeadResult(h.Metrics, h.Curve, h.Kinds) { Headline = h.Headline ?? HeadResult.Top1Metric }, h.Seconds)).ToList());
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {
@@ -44,11 +44,12 @@ public sealed record RunResults(string Experiment, string Run, int Seed, int Epo
     ResultsFile ToFile() => new(Experiment, Run, Seed, Epochs, Math.Round(TrainSeconds, 2), Math.Round(ImagesPerSecond, 1),
         Heads.Select(h => new HeadEntry(h.Label, Math.Round(h.Seconds, 2), h.Settings.ToDictionary(),
             h.Result.Metrics.ToDictionary(), h.Result.Kinds?.ToDictionary(),
-            h.Result.Curve?.Select(point => point.ToDictionary()).ToList())).ToList());
+            h.Result.Curve?.Select(point => point.ToDictionary()).ToList(),
+            h.Result.Headline == HeadResult.Top1Metric ? null : h.Result.Headline)).ToList());
 
     // The file's shape: plain collections so the serializer can read it back.
     sealed record ResultsFile(string Experiment, string Run, int Seed, int Epochs, double TrainSeconds, double ImagesPerSecond, List<HeadEntry> Heads);
 
     sealed record HeadEntry(string Type, double Seconds, Dictionary<string, string> Settings, Dictionary<string, double> Metrics,
-        Dictionary<string, MetricKind>? Kinds = null, List<Dictionary<string, double>>? Curve = null);
+        Dictionary<string, MetricKind>? Kinds = null, List<Dictionary<string, double>>? Curve = null, string? Headline = null);
 }

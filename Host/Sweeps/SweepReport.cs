@@ -21,8 +21,18 @@ public readonly record struct Summary(double Mean, double Std, int Count)
 /// <summary>One row of the report: a variant x grid point, its metrics over seeds, and the wall time per run.</summary>
 public sealed record ReportRow(string Group, int Runs, IReadOnlyDictionary<string, Summary> Metrics, Summary WallSeconds);
 
-/// <summary>One run's final metrics as "&lt;head&gt; &lt;metric&gt;" -> value (indices such as a best epoch left out), which are accuracies, and its wall time.</summary>
-public sealed record RunMetrics(IReadOnlyDictionary<string, double> Metrics, IReadOnlySet<string> Accuracies, double WallSeconds);
+/// <summary>One run's final metrics as "&lt;head&gt; &lt;metric&gt;" -> value (indices such as a best epoch left out), which are accuracies, which are its heads' headlines, and its wall time.</summary>
+public sealed record RunMetrics(IReadOnlyDictionary<string, double> Metrics, IReadOnlySet<string> Accuracies, IReadOnlySet<string> Headlines, double WallSeconds);
+
+/// <summary>How the report reads its columns: which are accuracies (percentages) and which are heads' headlines (listed first, charted).</summary>
+public sealed record ReportColumns(IReadOnlySet<string> Accuracies, IReadOnlySet<string> Headlines)
+{
+    public static ReportColumns Of(IEnumerable<RunMetrics> runs)
+    {
+        var list = runs.ToList();
+        return new(list.SelectMany(r => r.Accuracies).ToHashSet(), list.SelectMany(r => r.Headlines).ToHashSet());
+    }
+}
 
 /// <summary>
 /// The sweep's report: report.csv and report.md (mean ± std over seeds of every metric in the runs'
@@ -36,7 +46,10 @@ public static class SweepReport
     {
         var metrics = new Dictionary<string, double>();
         var accuracies = new HashSet<string>();
+        var headlines = new HashSet<string>();
         foreach (var head in results.Heads)
+        {
+            headlines.Add($"{head.Label} {head.Result.Headline}");
             foreach (var (name, value) in head.Result.Metrics)
             {
                 var kind = head.Result.KindOf(name);
@@ -44,7 +57,8 @@ public static class SweepReport
                 metrics[$"{head.Label} {name}"] = value;
                 if (kind == MetricKind.Accuracy) accuracies.Add($"{head.Label} {name}");
             }
-        return new RunMetrics(metrics, accuracies, results.TrainSeconds + results.Heads.Sum(h => h.Seconds));
+        }
+        return new RunMetrics(metrics, accuracies, headlines, results.TrainSeconds + results.Heads.Sum(h => h.Seconds));
     }
 
     public static IReadOnlyList<ReportRow> Aggregate(IEnumerable<(string Group, RunMetrics Run)> runs) =>
@@ -56,19 +70,18 @@ public static class SweepReport
             return new ReportRow(group.Key, group.Count(), metrics, Summary.Of(group.Select(r => r.Run.WallSeconds).ToList()));
         }).ToList();
 
-    /// <summary>The metric columns: every head's headline top-1 first, then the rest by name.</summary>
-    public static IReadOnlyList<string> MetricColumns(IReadOnlyList<ReportRow> rows) =>
-        rows.SelectMany(r => r.Metrics.Keys).Distinct().OrderBy(k => IsHeadline(k) ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal).ToList();
-
-    static bool IsHeadline(string column) => column.EndsWith(" " + HeadResult.Top1Metric, StringComparison.Ordinal);
+    /// <summary>The metric columns: every head's headline first, then the rest by name.</summary>
+    public static IReadOnlyList<string> MetricColumns(IReadOnlyList<ReportRow> rows, ReportColumns kinds) =>
+        rows.SelectMany(r => r.Metrics.Keys).Distinct().OrderBy(k => kinds.Headlines.Contains(k) ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal).ToList();
 
     public static string Format(string metric, Summary summary, bool accuracy) => accuracy
         ? string.Create(CultureInfo.InvariantCulture, $"{100 * summary.Mean:F2} ± {100 * summary.Std:F2}")
         : string.Create(CultureInfo.InvariantCulture, $"{summary.Mean:G4} ± {summary.Std:G3}");
 
-    public static string Markdown(IReadOnlyList<ReportRow> rows, IReadOnlySet<string> accuracies)
+    public static string Markdown(IReadOnlyList<ReportRow> rows, ReportColumns kinds)
     {
-        var columns = MetricColumns(rows);
+        var columns = MetricColumns(rows, kinds);
+        var accuracies = kinds.Accuracies;
         var text = new StringBuilder();
         text.AppendLine("| variant | runs | " + string.Join(" | ", columns.Select(c => accuracies.Contains(c) ? c + " (%)" : c)) + " | wall per run (s) |");
         text.AppendLine("|---|---:|" + string.Concat(columns.Select(_ => "---:|")) + "---:|");
@@ -79,9 +92,9 @@ public static class SweepReport
         return text.ToString();
     }
 
-    public static string Csv(IReadOnlyList<ReportRow> rows)
+    public static string Csv(IReadOnlyList<ReportRow> rows, ReportColumns kinds)
     {
-        var columns = MetricColumns(rows);
+        var columns = MetricColumns(rows, kinds);
         var text = new StringBuilder();
         text.AppendLine("variant,runs," + string.Join(",", columns.SelectMany(c => new[] { $"{c} mean", $"{c} std" })) + ",wall_seconds_mean,wall_seconds_std");
         foreach (var row in rows)
@@ -100,17 +113,17 @@ public static class SweepReport
         var finished = results.Where(r => r.State != RunState.Failed && r.Folder.HasResults)
             .Select(r => (Result: r, File: r.Folder.ReadResults())).Select(r => (r.Result, r.File, Metrics: ReadRun(r.File))).ToList();
         var rows = Aggregate(finished.Select(r => (r.Result.Run.Group, r.Metrics)));
-        var accuracies = finished.SelectMany(r => r.Metrics.Accuracies).ToHashSet();
+        var kinds = ReportColumns.Of(finished.Select(r => r.Metrics));
         Directory.CreateDirectory(folder);
-        var markdown = Markdown(rows, accuracies) + string.Create(CultureInfo.InvariantCulture,
+        var markdown = Markdown(rows, kinds) + string.Create(CultureInfo.InvariantCulture,
             $"\n{finished.Count} of {results.Count} runs finished; this sweep invocation took {sweepSeconds:F0} s.\n");
         var written = new List<string> { Path.Combine(folder, "report.md"), Path.Combine(folder, "report.csv") };
         AtomicFile.WriteAllText(written[0], markdown);
-        AtomicFile.WriteAllText(written[1], Csv(rows));
+        AtomicFile.WriteAllText(written[1], Csv(rows, kinds));
         if (rows.Count > 0)
         {
             written.Add(Path.Combine(folder, "comparison.png"));
-            AtomicFile.Write(written[^1], temporary => ComparisonChart(rows, accuracies).SavePng(temporary, 1000, 560));
+            AtomicFile.Write(written[^1], temporary => ComparisonChart(rows, kinds).SavePng(temporary, 1000, 560));
             if (OnlineCurves(finished.Select(r => (r.Result, r.File)).ToList()) is { } curves)
             {
                 written.Add(Path.Combine(folder, "online_curves.png"));
@@ -120,16 +133,16 @@ public static class SweepReport
         return written;
     }
 
-    static Plot ComparisonChart(IReadOnlyList<ReportRow> rows, IReadOnlySet<string> accuracies)
+    static Plot ComparisonChart(IReadOnlyList<ReportRow> rows, ReportColumns kinds)
     {
-        var metrics = MetricColumns(rows).Where(m => IsHeadline(m) && accuracies.Contains(m)).ToList();
+        var metrics = MetricColumns(rows, kinds).Where(m => kinds.Headlines.Contains(m) && kinds.Accuracies.Contains(m)).ToList();
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var ticks = new List<Tick>();
         for (int m = 0; m < metrics.Count; m++)
         {
             double groupStart = m * (rows.Count + 1);
-            ticks.Add(new Tick(groupStart + (rows.Count - 1) / 2.0, metrics[m][..^(HeadResult.Top1Metric.Length + 1)]));
+            ticks.Add(new Tick(groupStart + (rows.Count - 1) / 2.0, TickLabel(metrics[m])));
             for (int r = 0; r < rows.Count; r++)
             {
                 if (!rows[r].Metrics.TryGetValue(metrics[m], out var summary)) continue;
@@ -146,11 +159,15 @@ public static class SweepReport
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = rows[r].Group, FillColor = palette.GetColor(r) });
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
         plot.Axes.Margins(bottom: 0);
-        plot.Title("Final top-1 by protocol (mean ± std over seeds)");
-        plot.YLabel("top-1 (%)");
+        plot.Title("Final headline metric by protocol (mean ± std over seeds)");
+        plot.YLabel("top-1, or the head's headline (%)");
         plot.ShowLegend();
         return plot;
     }
+
+    /// <summary>"knn@100 top1" is shown as "knn@100"; another headline keeps its metric: "upernet miou".</summary>
+    static string TickLabel(string column) =>
+        column.EndsWith(" " + HeadResult.Top1Metric, StringComparison.Ordinal) ? column[..^(HeadResult.Top1Metric.Length + 1)] : column;
 
     /// <summary>Each head evaluated during pre-training: its top-1 per epoch (ending at its final value), one line per variant and head, mean over seeds.</summary>
     static Plot? OnlineCurves(IReadOnlyList<(SweepRunResult Run, RunResults File)> runs)

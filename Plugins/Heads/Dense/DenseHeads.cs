@@ -32,7 +32,7 @@ public static class DenseHeads
     /// <summary>
     /// The last evaluation's metrics, the best value of <paramref name="headline"/> over the curve
     /// and its epoch; every metric but the epoch is a fraction (an accuracy kind: shown as a
-    /// percentage, averaged over seeds, charted).
+    /// percentage, averaged over seeds); <paramref name="headline"/> is the result's headline.
     /// </summary>
     public static HeadResult Result(IReadOnlyList<IReadOnlyDictionary<string, double>> curve, string headline)
     {
@@ -42,6 +42,6 @@ public static class DenseHeads
         metrics["best_" + headline] = best[headline];
         metrics["best_epoch"] = best["epoch"];
         var kinds = metrics.Keys.ToDictionary(k => k, k => k == "best_epoch" ? MetricKind.Index : MetricKind.Accuracy);
-        return new HeadResult(metrics, curve, kinds);
+        return new HeadResult(metrics, curve, kinds) { Headline = headline };
     }
 }
