@@ -64,6 +64,18 @@ public class ExperimentBindingTests
     }
 
     [Test]
+    public void ANestedSectionKeepsItsOwnersDefaultsForTheKeysItLeavesOut()
+    {
+        using var loaded = Load(Valid.ReplaceOnce("- { type: knn, k: 5, every: 1 }", "- { type: finetune, augment: { flip: true } }")
+            .ReplaceOnce("augment: { flip: false }", "augment: { crop_scale: [0.5, 1.0] }"));
+        dynamic augment = loaded.Experiment.Eval.Single().Options;
+        Assert.That((double[])augment.Augment.CropScale, Is.EqualTo(new[] { 1.0, 1.0 }), "fine-tuning crops nothing unless asked");
+        Assert.That((bool)augment.Augment.Flip, Is.True);
+        var data = loaded.Experiment.DataOptions.Augment;
+        Assert.That((data.CropScale, data.Flip), Is.EqualTo((new[] { 0.5, 1.0 }, true)), "the data section keeps flipping by default");
+    }
+
+    [Test]
     public void DataSectionKeysOfThePluginAndOfTheHostAreCheckedTogether()
     {
         var error = Fails(Valid.ReplaceOnce("image_size: 32", "image_sise: 32"));

@@ -47,11 +47,12 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
         return new PluginSpec { Kind = kind, Factory = factory, Options = options, File = file, Line = (int)map.Start.Line, Section = section };
     }
 
-    object BindObject(YamlNode node, Type type, string owner, string keyPrefix, IReadOnlyCollection<string>? reservedKeys = null)
+    /// <summary>Binds <paramref name="node"/>'s keys onto <paramref name="existing"/> when given (a nested section keeps its owner's defaults for the keys it omits), else onto a new <paramref name="type"/>.</summary>
+    object BindObject(YamlNode node, Type type, string owner, string keyPrefix, IReadOnlyCollection<string>? reservedKeys = null, object? existing = null)
     {
         var map = node as YamlMappingNode ??
             throw Error(node, $"'{keyPrefix.TrimEnd('.')}' must be a mapping of key: value pairs.", null);
-        var instance = Activator.CreateInstance(type) ??
+        var instance = existing ?? Activator.CreateInstance(type) ??
             throw new InvalidOperationException($"Options type {type.Name} needs a public parameterless constructor.");
         var properties = OptionProperties.Of(type);
         var seen = new HashSet<string>();
@@ -72,7 +73,7 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
             if (!seen.Add(key))
                 throw Error(keyNode, $"'{fullKey}' is given twice.", "keep one of them.");
 
-            var value = BindValue(valueNode, property, fullKey);
+            var value = BindValue(valueNode, property, fullKey, property.GetValue(instance));
             CheckRange(property, value, valueNode, fullKey);
             property.SetValue(instance, value);
         }
@@ -90,7 +91,7 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
         return instance;
     }
 
-    object? BindValue(YamlNode node, PropertyInfo property, string key)
+    object? BindValue(YamlNode node, PropertyInfo property, string key, object? current)
     {
         if (property.GetCustomAttribute<PluginSectionAttribute>() is { } section)
         {
@@ -99,10 +100,10 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
             var sequence = node as YamlSequenceNode ?? throw Error(node, $"'{key}' must be a list of {{ type: ... }} entries.", null);
             return sequence.Children.Select((child, i) => BindPlugin(child, section.Kind, $"{key}[{i}]")).ToList();
         }
-        return BindValue(node, property.PropertyType, key);
+        return BindValue(node, property.PropertyType, key, current);
     }
 
-    object? BindValue(YamlNode node, Type type, string key)
+    object? BindValue(YamlNode node, Type type, string key, object? current = null)
     {
         var underlying = Nullable.GetUnderlyingType(type);
         if (IsNull(node))
@@ -121,7 +122,7 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
             return list;
         }
         if (OptionProperties.IsScalar(type)) return ConvertScalar(node, type, key);
-        return BindObject(node, type, $"'{key}'", key + ".");
+        return BindObject(node, type, $"'{key}'", key + ".", existing: current);
     }
 
     List<object?> BindSequence(YamlNode node, Type elementType, string key)

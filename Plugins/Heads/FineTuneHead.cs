@@ -42,7 +42,7 @@ public sealed class FineTuneOptions
     [Range(0.0, 0.99), Description("Label smoothing of the cross-entropy.")]
     public double LabelSmoothing { get; set; } = 0.1;
 
-    [Description("Random-resized-crop and flip of the training images, as data.augment: e.g. { crop_scale: [0.5, 1.0], flip: true }; default off.")]
+    [Description("Random-resized-crop and flip of the training images, as data.augment; off by default, and keys left out stay off: { flip: true } flips without cropping.")]
     public AugmentOptions Augment { get; set; } = AugmentOptions.Off();
 
     [Description("Classifier input: mean of patch tokens (+ LayerNorm) or the cls token.")]
