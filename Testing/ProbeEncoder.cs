@@ -40,11 +40,13 @@ public sealed class ProbeEncoder : EncoderModule
     public override int ImageSize => imageSize;
     public override bool HasMaskToken => true;
 
-    public override Tensor EmbedPatches(Tensor images)
+    public override Tensor EmbedPatches(Tensor images) => patch_embed.forward(PatchPixels(images)) + pos_embed.narrow(1, 1, Grid.Count);
+
+    /// <summary>Images [B, C, H, W] as their patches' pixels [B, (H/p)(W/p), C p p], row-major.</summary>
+    Tensor PatchPixels(Tensor images)
     {
-        long batch = images.shape[0], side = imageSize / patch;
-        var patches = images.view(batch, channels, side, patch, side, patch).permute(0, 2, 4, 1, 3, 5).reshape(batch, side * side, -1);
-        return patch_embed.forward(patches) + pos_embed.narrow(1, 1, Grid.Count);
+        long batch = images.shape[0], rows = images.shape[2] / patch, columns = images.shape[3] / patch;
+        return images.view(batch, channels, rows, patch, columns, patch).permute(0, 2, 4, 1, 3, 5).reshape(batch, rows * columns, -1);
     }
 
     public override bool HasDenseFeatures => true;
@@ -53,12 +55,10 @@ public sealed class ProbeEncoder : EncoderModule
     public override IReadOnlyList<Tensor> DenseFeatures(Tensor images, IReadOnlyList<int> blocks)
     {
         if (blocks.Any(b => b != 0)) throw new ArgumentOutOfRangeException(nameof(blocks), "the probe encoder has one block, block 0");
-        long batch = images.shape[0], rows = images.shape[2] / patch, columns = images.shape[3] / patch;
-        var patches = images.view(batch, channels, rows, patch, columns, patch).permute(0, 2, 4, 1, 3, 5).reshape(batch, rows * columns, -1);
-        var grid = new GridSize((int)rows, (int)columns);
-        var tokens = patch_embed.forward(patches) + InterpolatePositions(pos_embed.narrow(1, 1, Grid.Count), Grid, grid);
+        var grid = new GridSize((int)(images.shape[2] / patch), (int)(images.shape[3] / patch));
+        var tokens = patch_embed.forward(PatchPixels(images)) + InterpolatePositions(pos_embed.narrow(1, 1, Grid.Count), Grid, grid);
         var encoded = EncodeTokens(tokens);
-        var map = TokensToMap(encoded.narrow(1, 1, grid.Count), rows, columns);
+        var map = TokensToMap(encoded.narrow(1, 1, grid.Count), grid.Rows, grid.Columns);
         return blocks.Select(_ => map).ToList();
     }
 

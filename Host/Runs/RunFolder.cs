@@ -15,6 +15,8 @@ public sealed class RunFolder(string path)
     public string ResultsPath => File("results.json");
     public MetricsLog Metrics => new(File("metrics.jsonl"));
     public string TensorBoardPath => File("tensorboard");
+    /// <summary>A sweep run's console output, which its executor appends to.</summary>
+    public string LogPath => File("run.log");
     /// <summary>The evaluation set's class names, one per line in label order (labels from folder names are otherwise only indices).</summary>
     public string ClassesPath => File("classes.txt");
     public string File(string name) => System.IO.Path.Combine(Path, name);

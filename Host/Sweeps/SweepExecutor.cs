@@ -6,7 +6,7 @@ namespace SdAE.Host.Sweeps;
 /// <summary>A run a sweep hands to an executor: its experiment file, written into its run folder (what to run).</summary>
 public sealed record PendingRun(int Index, string ExperimentPath, RunFolder Folder)
 {
-    public string LogPath => Folder.File("run.log");
+    public string LogPath => Folder.LogPath;
 }
 
 /// <summary>How a run ended: the exit code of `sdae run` (-1 when it never reported one), its seconds, and what the executor knows beyond that.</summary>

@@ -7,7 +7,7 @@ public enum RunState { AlreadyDone, Succeeded, Failed }
 
 public sealed record SweepRunResult(SweepRun Run, RunFolder Folder, RunState State, int ExitCode, double Seconds, string? Note = null)
 {
-    public string LogPath => Folder.File("run.log");
+    public string LogPath => Folder.LogPath;
 }
 
 /// <summary>

@@ -54,8 +54,6 @@ public sealed class DetectionHead(DetectionOptions options) : IDownstreamHead
 
         public Fcos Fcos => fcos;
 
-        public (long Rows, long Columns) Grid(Tensor images) => (images.shape[2] / pyramid.Encoder.PatchSize, images.shape[3] / pyramid.Encoder.PatchSize);
-
         public override (Tensor Classes, Tensor Distances, Tensor Centerness) forward(Tensor images) => fcos.forward(pyramid.forward(images)[Level]);
     }
 
