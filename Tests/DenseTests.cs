@@ -62,9 +62,9 @@ public class DenseTests
     public void TheSameSeedGivesTheSameScenesAndAnotherSeedOthers()
     {
         using var source = new BarImages(50, seed: 1);
-        using var a = DigitCanvases.Generate(source, Recipe(), 20, seed: 5);
-        using var b = DigitCanvases.Generate(source, Recipe(), 20, seed: 5);
-        using var c = DigitCanvases.Generate(source, Recipe(), 20, seed: 6);
+        using var a = DigitCanvases.Generate(source, Recipe(), 20, new Random(5));
+        using var b = DigitCanvases.Generate(source, Recipe(), 20, new Random(5));
+        using var c = DigitCanvases.Generate(source, Recipe(), 20, new Random(6));
         Assert.That(Same(a.Images, b.Images) && Same(a.Labels, b.Labels), Is.True);
         Assert.That(a.Items.SelectMany(i => i), Is.EqualTo(b.Items.SelectMany(i => i)));
         Assert.That(Same(a.Images, c.Images), Is.False);
@@ -75,7 +75,7 @@ public class DenseTests
     public void LabelsMarkStrokePixelsOfTheirItemAndBoxesAreTight()
     {
         using var source = new BarImages(50, seed: 1);
-        using var scenes = DigitCanvases.Generate(source, Recipe(maxOverlap: 0), 30, seed: 2);
+        using var scenes = DigitCanvases.Generate(source, Recipe(maxOverlap: 0), 30, new Random(2));
         var labels = scenes.Labels.data<long>().ToArray();
         var pixels = scenes.Images.data<float>().ToArray();
         for (int n = 0; n < scenes.Count; n++)

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using SdAE.Abstractions.Data;
 using static TorchSharp.torch;
 
@@ -10,7 +11,6 @@ namespace SdAE.Host.Data;
 /// </summary>
 public sealed class BalancedSubset : IImageDataset, IDisposable
 {
-    const int Stream = 6;
     readonly IImageDataset source;
 
     BalancedSubset(IImageDataset source, Tensor indices, int perClass)
@@ -39,7 +39,7 @@ public sealed class BalancedSubset : IImageDataset, IDisposable
     {
         Require(source, perClass);
         using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)EpochBatches.DeriveSeed(seed, 0, Stream));
+        using var generator = Seeding.Generator(seed, RandomStream.LabelledSubset);
         var order = randperm(source.Count, generator: generator);
         var labels = source.Labels.index_select(0, order);
         var chosen = new List<Tensor>();

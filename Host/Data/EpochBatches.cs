@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,13 +13,9 @@ public static class EpochBatches
 {
     public static long StepsPerEpoch(long datasetSize, int batch) => datasetSize / batch;
 
-    /// <summary>A seed derived from the experiment seed, the epoch and a stream name, stable across runs.</summary>
-    public static long DeriveSeed(int seed, int epoch, int stream) =>
-        (long)(((ulong)(uint)seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)(uint)epoch * 0xC2B2AE3D27D4EB4FUL) ^ ((ulong)(uint)stream * 0x165667B19E3779F9UL)) & long.MaxValue;
-
     public static Tensor Permutation(long datasetSize, int seed, int epoch)
     {
-        using var generator = new Generator((ulong)DeriveSeed(seed, epoch, stream: 1));
+        using var generator = Seeding.Generator(seed, RandomStream.EpochOrder, epoch);
         return randperm(datasetSize, generator: generator);
     }
 }

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using System.Globalization;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Data;
@@ -16,8 +17,6 @@ namespace SdAE.Host.Engine;
 /// </summary>
 public sealed class EpochRunner(TrainingSession session, ITrainingDisplay display)
 {
-    const int MaskStream = 2, TorchStream = 3, AugmentStream = 4, RankStreamStride = 1000;
-
     readonly Augmentation augmentation = new(session.Experiment.DataOptions.Augment);
     readonly ScalarType? computeType = PrecisionSettings.Apply(session.Experiment.Precision, session.Environment.Device);
     readonly HealthProbe health = new(session, display);
@@ -34,9 +33,9 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
         int epoch = state.CompletedEpochs;
         long step = state.Step, stepsPerEpoch = session.StepsPerEpoch;
         // drop path draws per image of a rank's share, so each rank has its own stream; rank 0's is a single process's
-        Seeding.SeedAll(EpochBatches.DeriveSeed(experiment.Seed, epoch, TorchStream + RankStreamStride * session.Ranks.Rank));
-        using var maskGenerator = new Generator((ulong)EpochBatches.DeriveSeed(experiment.Seed, epoch, MaskStream));
-        var augmentRandom = new Random((int)(EpochBatches.DeriveSeed(experiment.Seed, epoch, AugmentStream) & int.MaxValue));
+        Seeding.SeedDefaultGenerators(experiment.Seed, RandomStream.ModelNoise, epoch, session.Ranks.Rank);
+        using var maskGenerator = Seeding.Generator(experiment.Seed, RandomStream.Masks, epoch);
+        var augmentRandom = Seeding.Random(experiment.Seed, RandomStream.Augmentation, epoch);
         using var order = EpochBatches.Permutation(session.Environment.Train.Count, experiment.Seed, epoch);
         using var lossSum = zeros(1, device: device);
         long first = state.StepInEpoch;

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Targets;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ namespace SdAE.Host.Engine;
 /// </summary>
 public sealed class HealthProbe(TrainingSession session, ITrainingDisplay display)
 {
-    const int ProbeStream = 7, ProbeImages = 256;
+    const int ProbeImages = 256;
     /// <summary>Below this share of the width, features are called collapsed.</summary>
     public const double CollapsedRankShare = 0.05;
     /// <summary>Below this, standardised latent targets barely differ between tokens.</summary>
@@ -27,7 +28,7 @@ public sealed class HealthProbe(TrainingSession session, ITrainingDisplay displa
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         model.Train(false);
-        var (images, plan) = session.FixedTestBatch((int)Math.Min(ProbeImages, session.Environment.HeldOut.Count), ProbeStream);
+        var (images, plan) = session.FixedTestBatch((int)Math.Min(ProbeImages, session.Environment.HeldOut.Count), RandomStream.HealthProbe);
         var output = model.Forward(images, plan);
         values["probe_loss"] = output.Loss.Loss.item<float>();
         var features = model.Encoder.Features(images, FeaturePooling.Mean);

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using System.Reflection;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
@@ -41,7 +42,7 @@ public sealed class PretrainingModel : IDisposable
 
     public static PretrainingModel Build(Experiment experiment, PluginCatalog catalog, PluginContext context)
     {
-        Seeding.SeedAll(experiment.Seed);
+        Seeding.SeedDefaultGenerators(experiment.Seed);
         var encoder = Create<EncoderModule>(catalog, experiment.Backbone!, context);
         if (experiment.Backbone!.Section is BackboneSection { InitFrom.Length: > 0 } init)
             context.Progress.Info(ImportWeights(encoder, experiment.Backbone, init));

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using SdAE.Abstractions.Targets;
 using static TorchSharp.torch;
 
@@ -9,8 +10,6 @@ namespace SdAE.Host.Engine;
 /// </summary>
 public sealed class ReconstructionSample(Tensor images, Tensor mask, Tensor reconstruction, int patch, (float[] Mean, float[] Std) normalization) : IDisposable
 {
-    const int PictureStream = 5;
-
     public Tensor Images { get; } = images;
     /// <summary>bool [B, L]: true where the patch was hidden.</summary>
     public Tensor Mask { get; } = mask;
@@ -27,7 +26,7 @@ public sealed class ReconstructionSample(Tensor images, Tensor mask, Tensor reco
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         model.Train(false);
-        var (images, plan) = session.FixedTestBatch(count, PictureStream);
+        var (images, plan) = session.FixedTestBatch(count, RandomStream.PictureMask);
         var output = model.Forward(images, plan);
         var reconstruction = pixels.Reconstruct(output.Prediction, images, plan);
         return new ReconstructionSample(images.cpu().DetachFromDisposeScope(), plan.Mask.cpu().DetachFromDisposeScope(),

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using SdAE.Abstractions.Distributed;
 using System.Diagnostics;
 using SdAE.Host.Config;
@@ -161,9 +162,9 @@ public sealed class TrainingSession : IDisposable
     /// a generator seeded by (seed, <paramref name="stream"/>): the same batch and mask every time
     /// (pictures, diagnostics). Tensors live in the caller's dispose scope.
     /// </summary>
-    public (Tensor Images, MaskPlan Plan) FixedTestBatch(int count, int stream)
+    public (Tensor Images, MaskPlan Plan) FixedTestBatch(int count, RandomStream stream)
     {
-        using var generator = new Generator((ulong)EpochBatches.DeriveSeed(Experiment.Seed, 0, stream));
+        using var generator = Seeding.Generator(Experiment.Seed, stream);
         var images = HostToDevice.Copy(Environment.HeldOut.Images(arange(count, dtype: ScalarType.Int64)), Environment.Device);
         var plan = Model.Masking.Sample(count, Model.Encoder.Grid, generator).To(Environment.Device);
         return (images, plan);

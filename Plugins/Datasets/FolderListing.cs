@@ -1,4 +1,5 @@
 using SdAE.Abstractions.Data;
+using SdAE.Abstractions.Randomness;
 
 namespace SdAE.Plugins.Datasets;
 
@@ -35,7 +36,7 @@ public sealed class FolderListing
         }
         else if (options.ValFraction > 0)
         {
-            (train, test) = HoldOut(train, options.ValFraction, options.SplitSeed);
+            (train, test) = HoldOut(train, classes, options.ValFraction, options.SplitSeed);
         }
         return new FolderListing { ClassNames = classes, Train = train, Test = test };
     }
@@ -76,13 +77,14 @@ public sealed class FolderListing
         new($"no images ({string.Join(", ", Extensions)}) in {folder}.", "point data.root at a folder of images, or of class sub-folders of images.");
 
     /// <summary>Holds out <paramref name="fraction"/> of each class (at least one image where a class has two or more), by a seeded shuffle.</summary>
-    static (FolderSplit Train, FolderSplit Test) HoldOut(FolderSplit all, double fraction, int seed)
+    static (FolderSplit Train, FolderSplit Test) HoldOut(FolderSplit all, string[] classes, double fraction, int seed)
     {
         var held = new bool[all.Files.Length];
         foreach (var group in Enumerable.Range(0, all.Files.Length).GroupBy(i => all.Labels[i]))
         {
             var members = group.ToArray();
-            new Random(HashCode.Combine(seed, group.Key) & int.MaxValue).Shuffle(members);
+            // by the class name, not its index, so adding a class folder leaves the other classes' splits as they were
+            Seeding.Random(seed, RandomStream.HeldOutSplit, Seeding.StableHash(group.Key < 0 ? "" : classes[group.Key])).Shuffle(members);
             int count = members.Length < 2 ? 0 : Math.Max(1, (int)Math.Round(members.Length * fraction));
             foreach (var i in members.Take(count)) held[i] = true;
         }

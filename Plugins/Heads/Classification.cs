@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using SdAE.Abstractions.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ public static class Classification
     /// <summary>Indices [0, count) in an order fixed by (seed, epoch).</summary>
     public static Tensor Shuffle(long count, int seed, int epoch)
     {
-        using var generator = new Generator((ulong)(seed * 1_000_003L + epoch + 17));
+        using var generator = Seeding.Generator(seed, RandomStream.HeadOrder, epoch);
         return randperm(count, generator: generator);
     }
 

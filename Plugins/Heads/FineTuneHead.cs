@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using SdAE.Training.Distributed;
 using SdAE.Abstractions.Distributed;
 using System.ComponentModel;
@@ -143,12 +144,12 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
 
     public HeadResult Evaluate(HeadContext context)
     {
-        Seeding.SeedAll(context.Seed);
+        Seeding.SeedDefaultGenerators(context.Seed, RandomStream.HeadWeights);
         var ranks = context.Ranks ?? SingleProcess.Instance;
         var gradients = new GradientAveraging(ranks);
         using var model = new Classifier(Start(context), context.Train.ClassCount, options.Pooling);
         model.to(context.Device);
-        if (ranks.Rank > 0) Seeding.SeedAll(context.Seed + 7919L * ranks.Rank);   // the same weights on every rank, its own drop path draws
+        if (ranks.Rank > 0) Seeding.SeedDefaultGenerators(context.Seed, RandomStream.HeadWeights, rank: ranks.Rank);   // the same weights on every rank, its own drop path draws
         var groups = LayerDecay.Groups(model.named_parameters().Select(p => (p.name, p.parameter)), model.Encoder, "encoder.", options.LayerDecay, options.WeightDecay);
         using var optimizer = new AdamW(groups, 0.9, 0.999);
         long trainCount = Classification.Limit(context.Train, options.TrainLimit);
@@ -157,7 +158,7 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
             (long)(options.WarmupEpochs * stepsPerEpoch), options.Epochs * stepsPerEpoch);
 
         var augmentation = new Augmentation(options.Augment);
-        var random = new Random(unchecked((int)context.Seed * 31 + 7));   // crops and flips: the same on every rank
+        var random = Seeding.Random(context.Seed, RandomStream.HeadAugmentation);   // crops and flips: the same on every rank
         var curve = new List<IReadOnlyDictionary<string, double>>();
         long step = 0;
         for (int epoch = 0; epoch < options.Epochs; epoch++)

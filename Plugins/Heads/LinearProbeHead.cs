@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Abstractions.Heads;
@@ -66,7 +67,7 @@ public sealed class LinearProbeHead(LinearProbeOptions options) : IDownstreamHea
     public static (double Top1, List<IReadOnlyDictionary<string, double>> Curve) Train(Tensor trainFeatures, Tensor trainLabels, Tensor testFeatures, Tensor testLabels,
         int classes, LinearProbeOptions options, int seed, Abstractions.Plugins.IProgressReporter progress)
     {
-        Seeding.SeedAll(seed);
+        Seeding.SeedDefaultGenerators(seed, RandomStream.HeadWeights);
         using var classifier = nn.Sequential(nn.BatchNorm1d(trainFeatures.shape[1], affine: false), nn.Linear(trainFeatures.shape[1], classes));
         classifier.to(trainFeatures.device);
         var parameters = classifier.named_parameters().Select(p => (p.name, p.parameter)).ToList();

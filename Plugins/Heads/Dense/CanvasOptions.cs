@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Abstractions.Heads;
@@ -40,8 +41,8 @@ public class CanvasOptions
     /// heads on different streams get different scenes.
     /// </summary>
     public Scenes Generate(HeadContext context, int size, int stream) =>
-        new(DigitCanvases.Generate(context.Train, Recipe(size), TrainCanvases, context.Seed * 7919 + 2 * stream + 1),
-            DigitCanvases.Generate(context.Test, Recipe(size), TestCanvases, context.Seed * 7919 + 2 * stream + 2));
+        new(DigitCanvases.Generate(context.Train, Recipe(size), TrainCanvases, Seeding.Random(context.Seed, RandomStream.DenseTrainScenes, stream)),
+            DigitCanvases.Generate(context.Test, Recipe(size), TestCanvases, Seeding.Random(context.Seed, RandomStream.DenseTestScenes, stream)));
 
     /// <summary>The recipe for canvases of <paramref name="size"/> pixels (the option rounded to the patch).</summary>
     public CanvasRecipe Recipe(int size) => new(size, MinItems, Math.Max(MinItems, MaxItems), MinScale, Math.Max(MinScale, MaxScale), MaxOverlap, StrokeThreshold);

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Abstractions.Heads;
@@ -63,7 +64,7 @@ public sealed class DetectionHead(DetectionOptions options) : IDownstreamHead
         int size = options.SizeFor(2 * context.Encoder.PatchSize), classes = context.Train.ClassCount;
         using var scenes = options.Generate(context, size, stream: 1);
         var (train, test) = (scenes.Train, scenes.Test);
-        Seeding.SeedAll(context.Seed);
+        Seeding.SeedDefaultGenerators(context.Seed, RandomStream.HeadWeights);
         using var encoder = context.Encoder.Copy(options.DropPath);
         using var network = new Network(encoder, options.Channels, classes, options.CenterRadius);
         network.to(context.Device);

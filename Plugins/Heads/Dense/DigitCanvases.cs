@@ -43,9 +43,8 @@ public sealed class DigitCanvases : IDisposable
     public IReadOnlyList<IReadOnlyList<PlacedItem>> Items { get; }
     public long Count => Images.shape[0];
 
-    public static DigitCanvases Generate(IImageDataset source, CanvasRecipe recipe, int count, int seed)
+    public static DigitCanvases Generate(IImageDataset source, CanvasRecipe recipe, int count, Random random)
     {
-        var random = new Random(seed);
         int channels = source.Channels, size = recipe.Size;
         var (mean, std) = source.Normalization;
         var background = Enumerable.Range(0, channels).Select(c => (float)((0 - mean[c]) / std[c])).ToArray();

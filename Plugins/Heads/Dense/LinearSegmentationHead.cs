@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Abstractions.Heads;
@@ -76,7 +77,7 @@ public sealed class LinearSegmentationHead(LinearSegmentationOptions options) : 
         using var trainFeatures = Frozen(train, "train");
         using var testFeatures = Frozen(test, "test");
 
-        Seeding.SeedAll(context.Seed);
+        Seeding.SeedDefaultGenerators(context.Seed, RandomStream.HeadWeights);
         using var copy = options.FineTune ? encoder.Copy(options.DropPath) : null;
         using var network = new Network(copy, encoder.Width, classes, block, size);
         network.to(context.Device);

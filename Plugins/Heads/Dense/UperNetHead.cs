@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using SdAE.Abstractions.Heads;
 using SdAE.Abstractions.Models;
 using SdAE.Training;
@@ -42,7 +43,7 @@ public sealed class UperNetHead(UperNetOptions options) : IDownstreamHead
         int size = options.SizeFor(2 * context.Encoder.PatchSize), classes = context.Train.ClassCount + 1;   // an even grid: the pyramid pools it 2x
         using var scenes = options.Generate(context, size, stream: 0);
         var (train, test) = (scenes.Train, scenes.Test);
-        Seeding.SeedAll(context.Seed);
+        Seeding.SeedDefaultGenerators(context.Seed, RandomStream.HeadWeights);
         using var encoder = context.Encoder.Copy(options.DropPath);
         using var network = new Network(encoder, options.Channels, classes);
         network.to(context.Device);

@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Randomness;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,7 +57,7 @@ public sealed class MyPluginDataset(MyPluginOptions options) : IDatasetSource
         {
             int label = index % Classes.Length, period = 2 + label / 2;
             bool vertical = label % 2 == 0;
-            var random = new Random(HashCode.Combine(seed, index));   // per image, so reads on several threads agree
+            var random = Seeding.Random(seed, RandomStream.SyntheticImages, index);   // per image, so reads on several threads agree
             int phase = random.Next(period);
             for (int y = 0; y < size; y++)
                 for (int x = 0; x < size; x++)
