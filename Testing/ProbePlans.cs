@@ -11,21 +11,9 @@ public static class ProbePlans
     {
         using var generator = new Generator(seed);
         int visible = grid.Count / 4, foldSize = (grid.Count - visible) / folds;
-        using var scope = NewDisposeScope();
-        var shuffle = rand(batch, grid.Count, generator: generator).argsort(1);
-        var restore = shuffle.argsort(1);
-        var masked = shuffle.narrow(1, visible, grid.Count - visible);
-        var mask = ones(batch, grid.Count, ScalarType.Bool);
-        mask.narrow(1, 0, visible).fill_(false);
-        return new MaskPlan
-        {
-            Grid = grid,
-            Mask = mask.gather(1, restore).MoveToOuterDisposeScope(),
-            VisibleIds = shuffle.narrow(1, 0, visible).contiguous().MoveToOuterDisposeScope(),
-            MaskedIds = masked.contiguous().MoveToOuterDisposeScope(),
-            RestoreIds = restore.MoveToOuterDisposeScope(),
-            Folds = masked.narrow(1, 0, foldSize * folds).reshape(batch, folds, foldSize).MoveToOuterDisposeScope(),
-        };
+        using var noise = rand(batch, grid.Count, generator: generator);
+        using var shuffle = noise.argsort(1);
+        return MaskPlan.FromShuffle(grid, shuffle, visible, masked => masked.narrow(1, 0, foldSize * folds).reshape(batch, folds, foldSize));
     }
 }
 

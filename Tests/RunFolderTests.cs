@@ -8,8 +8,11 @@ public class RunFolderTests
 {
     static HeadOutcome Head(string label, double top1, IReadOnlyDictionary<string, MetricKind>? kinds = null, double best = 0) =>
         new(label, new Dictionary<string, string> { ["k"] = "20" },
-            new HeadResult(new Dictionary<string, double> { ["top1"] = top1, ["best_epoch"] = best },
-                [new Dictionary<string, double> { ["epoch"] = 1, ["top1"] = top1 }], kinds), 1.5);
+            new HeadResult(new Dictionary<string, double> { ["top1"] = top1, ["best_epoch"] = best })
+            {
+                Curve = [new Dictionary<string, double> { ["epoch"] = 1, ["top1"] = top1 }],
+                Kinds = kinds,
+            }, 1.5);
 
     [Test]
     public void ResultsRoundTripWithKindsAndCurvesAndMergeByLabel()

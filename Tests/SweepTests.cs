@@ -157,7 +157,7 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
         var accuracy = new Dictionary<string, MetricKind> { ["miou"] = MetricKind.Accuracy, ["top1"] = MetricKind.Accuracy };
         run.WriteResults(new RunResults("x", "default", 0, 1, 1, 1,
         [
-            new HeadOutcome("upernet", new Dictionary<string, string>(), new HeadResult(new Dictionary<string, double> { ["top1"] = 0.95, ["miou"] = 0.15 }, null, accuracy) { Headline = "miou" }, 1),
+            new HeadOutcome("upernet", new Dictionary<string, string>(), new HeadResult(new Dictionary<string, double> { ["top1"] = 0.95, ["miou"] = 0.15 }) { Kinds = accuracy, Headline = "miou" }, 1),
             new HeadOutcome("knn", new Dictionary<string, string>(), new HeadResult(new Dictionary<string, double> { ["top1"] = 0.8 }), 1),
         ]));
         var metrics = SweepReport.ReadRun(run.ReadResults());

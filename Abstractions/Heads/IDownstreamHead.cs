@@ -46,11 +46,17 @@ public enum MetricKind
 /// sums the head up (top1 unless the head says otherwise, e.g. mIoU for segmentation); a metric
 /// without a declared kind is a <see cref="MetricKind.Scalar"/>, except top1.
 /// </summary>
-public sealed record HeadResult(
-    IReadOnlyDictionary<string, double> Metrics,
-    IReadOnlyList<IReadOnlyDictionary<string, double>>? Curve = null,
-    IReadOnlyDictionary<string, MetricKind>? Kinds = null)
+public sealed class HeadResult(IReadOnlyDictionary<string, double> metrics)
 {
+    /// <summary>The head's scalars by name (top1 for classification heads).</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; } = metrics;
+
+    /// <summary>Per-epoch points, each with an "epoch" and some of the metric names; or null.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, double>>? Curve { get; init; }
+
+    /// <summary>How each metric is read; metrics not named here are scalars, except top1.</summary>
+    public IReadOnlyDictionary<string, MetricKind>? Kinds { get; init; }
+
     /// <summary>The name of the headline metric: top-1 accuracy on the test set.</summary>
     public const string Top1Metric = "top1";
 

@@ -22,4 +22,32 @@ public sealed class MaskPlan
     public Tensor? Folds { get; init; }
 
     public long BatchSize => Mask.shape[0];
+
+    /// <summary>
+    /// The plan of a per-image patch order: <paramref name="shuffle"/> int64 [B, L] holds each
+    /// image's patch ids in some order; the first <paramref name="visible"/> stay visible, the rest
+    /// are masked (MAE's argsort-of-noise masking is <c>FromShuffle(grid, noise.argsort(1), visible)</c>).
+    /// <paramref name="folds"/>, when given, groups the masked ids [B, Nm] into folds [B, K, n].
+    /// The plan's tensors live in the caller's dispose scope.
+    /// </summary>
+    public static MaskPlan FromShuffle(GridSize grid, Tensor shuffle, int visible, Func<Tensor, Tensor>? folds = null)
+    {
+        if (visible < 1 || visible >= grid.Count)
+            throw new ArgumentException($"{visible} visible of {grid.Count} patches: a plan keeps at least one patch visible and one masked.");
+        long batch = shuffle.shape[0];
+        using var scope = NewDisposeScope();
+        var restore = shuffle.argsort(1);
+        var masked = shuffle.narrow(1, visible, grid.Count - visible);
+        var mask = ones(batch, grid.Count, ScalarType.Bool);
+        mask.narrow(1, 0, visible).fill_(false);
+        return new MaskPlan
+        {
+            Grid = grid,
+            Mask = mask.gather(1, restore).MoveToOuterDisposeScope(),
+            VisibleIds = shuffle.narrow(1, 0, visible).contiguous().MoveToOuterDisposeScope(),
+            MaskedIds = masked.contiguous().MoveToOuterDisposeScope(),
+            RestoreIds = restore.MoveToOuterDisposeScope(),
+            Folds = folds?.Invoke(masked)?.MoveToOuterDisposeScope(),
+        };
+    }
 }

@@ -38,7 +38,8 @@ public abstract class EncoderModule : nn.Module
     public virtual bool HasMaskToken => false;
 
     /// <summary>BEiT mode: masked patches replaced by a learnt mask token, all tokens encoded: [B, 1+L, D].</summary>
-    public abstract Tensor EncodeWithMaskToken(Tensor images, Tensor mask);
+    public virtual Tensor EncodeWithMaskToken(Tensor images, Tensor mask) =>
+        throw new NotSupportedException($"backbone {GetType().Name} has no mask token (HasMaskToken is false).");
 
     /// <summary>
     /// The block index a parameter belongs to, for layer-wise lr decay: 0 for the embeddings,

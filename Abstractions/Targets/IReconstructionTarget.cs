@@ -29,11 +29,32 @@ public sealed class UsesEncoderInputAttribute(EncoderInput input) : Attribute
             .OfType<UsesEncoderInputAttribute>().FirstOrDefault()?.Input ?? EncoderInput.VisibleTokens;
 }
 
-/// <summary>Where training stands, for targets with schedules (EMA momentum).</summary>
-public readonly record struct TrainingProgress(int Epoch, int TotalEpochs, long Step, long TotalSteps);
+/// <summary>
+/// Where training stands, for targets with schedules (EMA momentum). After step s of epoch e
+/// (both 0-based): <see cref="CurrentEpoch"/> e, <see cref="CompletedEpochs"/> e,
+/// <see cref="CompletedSteps"/> s + 1. After epoch e: <see cref="CurrentEpoch"/> e (the epoch just
+/// finished), <see cref="CompletedEpochs"/> e + 1.
+/// </summary>
+public readonly record struct TrainingProgress
+{
+    /// <summary>The 0-based epoch being trained (or, after an epoch, the one just finished).</summary>
+    public int CurrentEpoch { get; init; }
+    /// <summary>Epochs finished so far.</summary>
+    public int CompletedEpochs { get; init; }
+    public int TotalEpochs { get; init; }
+    /// <summary>Optimizer steps taken so far, over all epochs.</summary>
+    public long CompletedSteps { get; init; }
+    public long TotalSteps { get; init; }
+}
 
 /// <summary>A scalar loss and optional extra scalars to log (masked accuracy, codebook usage).</summary>
-public sealed record TargetLoss(Tensor Loss, IReadOnlyDictionary<string, Tensor>? Metrics = null);
+public sealed class TargetLoss(Tensor loss)
+{
+    /// <summary>The scalar the optimizer minimises.</summary>
+    public Tensor Loss { get; } = loss;
+    /// <summary>Extra scalars to log by name (read only on logging steps), or null.</summary>
+    public IReadOnlyDictionary<string, Tensor>? Metrics { get; init; }
+}
 
 /// <summary>
 /// What the student must predict for masked patches, and the loss. Lifecycle: <see cref="Attach"/>

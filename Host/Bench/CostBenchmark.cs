@@ -83,7 +83,7 @@ public static class CostBenchmark
         return Time(name, steps, () =>
         {
             var plan = model.Masking.Sample((int)images.shape[0], model.Encoder.Grid, generator).To(images.device);
-            var progress = new TrainingProgress(0, 1, ++step, steps + 2);
+            var progress = new TrainingProgress { TotalEpochs = 1, CompletedSteps = ++step, TotalSteps = steps + 2 };
             return model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad, progress).Loss.Loss;
         });
     }

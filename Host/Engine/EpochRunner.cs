@@ -61,7 +61,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
             var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, maskGenerator).Rows(session.ShareStart, session.BatchPerRank).To(device);
             double lr = session.Schedule.At(step);
             var output = model.TrainStep(images, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad,
-                new TrainingProgress(epoch, pretrain.Epochs, step + 1, session.Schedule.TotalSteps), session.Gradients);
+                new TrainingProgress { CurrentEpoch = epoch, CompletedEpochs = epoch, TotalEpochs = pretrain.Epochs, CompletedSteps = step + 1, TotalSteps = session.Schedule.TotalSteps }, session.Gradients);
             step++;
             PausePoints.Reach(PausePoints.Step);
             lossSum.add_(output.Loss.Loss.detach());
@@ -80,7 +80,7 @@ public sealed class EpochRunner(TrainingSession session, ITrainingDisplay displa
             }
         }
 
-        model.Target.AfterEpoch(new TrainingProgress(epoch + 1, pretrain.Epochs, step, session.Schedule.TotalSteps));
+        model.Target.AfterEpoch(new TrainingProgress { CurrentEpoch = epoch, CompletedEpochs = epoch + 1, TotalEpochs = pretrain.Epochs, CompletedSteps = step, TotalSteps = session.Schedule.TotalSteps });
         session.Ranks.AllReduceSum(lossSum);
         double meanLoss = lossSum.item<float>() / session.Ranks.Size / stepsPerEpoch;
         return (state with { CompletedEpochs = epoch + 1, Step = step, StepInEpoch = 0, EpochLossSum = 0 }, meanLoss, (stepsPerEpoch - first) * pretrain.Batch);

@@ -33,7 +33,7 @@ public sealed record RunResults(string Experiment, string Run, int Seed, int Epo
         {
             var file = JsonSerializer.Deserialize<ResultsFile>(File.ReadAllText(path), Json) ?? throw new JsonException("empty");
             return new RunResults(file.Experiment, file.Run, file.Seed, file.Epochs, file.TrainSeconds, file.ImagesPerSecond,
-                file.Heads.Select(h => new HeadOutcome(h.Type, h.Settings, new HeadResult(h.Metrics, h.Curve, h.Kinds) { Headline = h.Headline ?? HeadResult.Top1Metric }, h.Seconds)).ToList());
+                file.Heads.Select(h => new HeadOutcome(h.Type, h.Settings, new HeadResult(h.Metrics) { Curve = h.Curve, Kinds = h.Kinds, Headline = h.Headline ?? HeadResult.Top1Metric }, h.Seconds)).ToList());
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {

@@ -193,7 +193,11 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
             ["top1"] = curve[^1]["top1"],
             ["best_top1"] = best["top1"],
             ["best_epoch"] = best["epoch"],
-        }, curve, new Dictionary<string, MetricKind> { ["best_top1"] = MetricKind.Accuracy, ["best_epoch"] = MetricKind.Index });
+        })
+        {
+            Curve = curve,
+            Kinds = new Dictionary<string, MetricKind> { ["best_top1"] = MetricKind.Accuracy, ["best_epoch"] = MetricKind.Index },
+        };
     }
 }
 

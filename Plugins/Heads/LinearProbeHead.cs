@@ -60,7 +60,7 @@ public sealed class LinearProbeHead(LinearProbeOptions options) : IDownstreamHea
         long trainCount = Classification.Limit(context.Train, options.TrainLimit);
         var (top1, curve) = Train(train.narrow(0, 0, trainCount), context.Train.Labels.narrow(0, 0, trainCount).to(context.Device),
             test, context.Test.Labels.to(context.Device), context.Train.ClassCount, options, context.Seed, context.Progress);
-        return new HeadResult(new Dictionary<string, double> { ["top1"] = top1 }, curve);
+        return new HeadResult(new Dictionary<string, double> { ["top1"] = top1 }) { Curve = curve };
     }
 
     /// <summary>Trains BN(affine=false) + Linear on fixed features; returns final test top-1 and the per-epoch curve.</summary>

@@ -35,22 +35,8 @@ public sealed class RandomMasking(RandomMaskingOptions options) : IMaskingStrate
     public static MaskPlan Shuffle(int batch, GridSize grid, double ratio, Generator generator, Func<Tensor, Tensor>? folds = null)
     {
         int visible = VisibleCount(grid, ratio);
-        using var scope = NewDisposeScope();
-        var noise = rand(batch, grid.Count, generator: generator);
-        var shuffle = noise.argsort(1);
-        var restore = shuffle.argsort(1);
-        var masked = shuffle.narrow(1, visible, grid.Count - visible);
-        var mask = ones(batch, grid.Count, ScalarType.Bool);
-        mask.narrow(1, 0, visible).fill_(false);
-        var plan = new MaskPlan
-        {
-            Grid = grid,
-            Mask = mask.gather(1, restore).MoveToOuterDisposeScope(),
-            VisibleIds = shuffle.narrow(1, 0, visible).contiguous().MoveToOuterDisposeScope(),
-            MaskedIds = masked.contiguous().MoveToOuterDisposeScope(),
-            RestoreIds = restore.MoveToOuterDisposeScope(),
-            Folds = folds?.Invoke(masked)?.MoveToOuterDisposeScope(),
-        };
-        return plan;
+        using var noise = rand(batch, grid.Count, generator: generator);
+        using var shuffle = noise.argsort(1);
+        return MaskPlan.FromShuffle(grid, shuffle, visible, folds);
     }
 }

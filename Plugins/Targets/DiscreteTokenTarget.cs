@@ -152,7 +152,7 @@ public sealed class DiscreteTokenTarget(DiscreteTokenOptions options, PluginCont
             ["codebook_usage"] = CodebookUsage(histogram),
             ["token_perplexity"] = Perplexity(histogram),
         };
-        return new TargetLoss(loss, metrics);
+        return new TargetLoss(loss) { Metrics = metrics };
     }
 
     /// <summary>How often each code occurs among the token ids; unlike bincount, no wait for a GPU.</summary>

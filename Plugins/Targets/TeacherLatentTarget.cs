@@ -144,12 +144,12 @@ public sealed class TeacherLatentTarget(TeacherLatentOptions options) : IReconst
 
     public void AfterStep(TrainingProgress progress)
     {
-        if (options.Update == TeacherUpdate.Iteration) Ema(MomentumAt(progress.Step - 1, progress.TotalSteps));
+        if (options.Update == TeacherUpdate.Iteration) Ema(MomentumAt(progress.CompletedSteps - 1, progress.TotalSteps));
     }
 
     public void AfterEpoch(TrainingProgress progress)
     {
-        if (options.Update == TeacherUpdate.Epoch) Ema(MomentumAt(progress.Epoch - 1, progress.TotalEpochs));
+        if (options.Update == TeacherUpdate.Epoch) Ema(MomentumAt(progress.CurrentEpoch, progress.TotalEpochs));
     }
 
     public void Dispose() => teacher?.Dispose();

@@ -42,6 +42,6 @@ public static class DenseHeads
         metrics["best_" + headline] = best[headline];
         metrics["best_epoch"] = best["epoch"];
         var kinds = metrics.Keys.ToDictionary(k => k, k => k == "best_epoch" ? MetricKind.Index : MetricKind.Accuracy);
-        return new HeadResult(metrics, curve, kinds) { Headline = headline };
+        return new HeadResult(metrics) { Curve = curve, Kinds = kinds, Headline = headline };
     }
 }

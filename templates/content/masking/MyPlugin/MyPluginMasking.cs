@@ -30,19 +30,10 @@ public sealed class MyPluginMasking(MyPluginOptions options) : IMaskingStrategy
         int visible = (int)(grid.Count * (1 - options.Ratio));
         if (visible < 1 || visible >= grid.Count)   // the host reports an ArgumentException at the experiment's masking section
             throw new ArgumentException($"masking.ratio {options.Ratio} leaves {visible} of {grid.Count} patches visible; keep at least one visible and one masked.");
-        using var scope = NewDisposeScope();
-        var shuffle = rand(batch, grid.Count, generator: generator).argsort(1);
-        var restore = shuffle.argsort(1);
-        var mask = ones(batch, grid.Count, ScalarType.Bool);
-        mask.narrow(1, 0, visible).fill_(false);
-        return new MaskPlan
-        {
-            Grid = grid,
-            Mask = mask.gather(1, restore).MoveToOuterDisposeScope(),
-            VisibleIds = shuffle.narrow(1, 0, visible).contiguous().MoveToOuterDisposeScope(),
-            MaskedIds = shuffle.narrow(1, visible, grid.Count - visible).contiguous().MoveToOuterDisposeScope(),
-            RestoreIds = restore.MoveToOuterDisposeScope(),
-        };
+        // a random order of each image's patches: the first `visible` stay, the rest are masked
+        using var noise = rand(batch, grid.Count, generator: generator);
+        using var shuffle = noise.argsort(1);
+        return MaskPlan.FromShuffle(grid, shuffle, visible);
     }
 }
 
