@@ -34,6 +34,9 @@ public abstract class PluginModuleConformance<TModule> : PluginConformance where
             Assert.That(undescribed, Is.Empty, $"{factory.Name}: options without a [Description]");
         }
         Assert.That(factories.GroupBy(f => (f.Kind, f.Name)).Where(g => g.Count() > 1).Select(g => g.Key.Name), Is.Empty, "names are unique per kind");
+        foreach (var factory in factories)
+            Assert.That(SdAE.Abstractions.Options.OptionKeys.Collisions(factory.Kind, factory.OptionsType), Is.Empty,
+                $"{factory.Name}: options that take a key the host binds in the '{factory.Kind.SectionName()}' section ({string.Join(", ", SdAE.Abstractions.Options.OptionKeys.HostKeys(factory.Kind))})");
     }
 
     [Test]

@@ -5,20 +5,7 @@ namespace SdAE.Host.Config;
 /// <summary>Experiment keys and enum values are the snake_case form of C# names (`DropPath` -> `drop_path`).</summary>
 public static class NameConvention
 {
-    public static string ToSnakeCase(string name)
-    {
-        var builder = new StringBuilder(name.Length + 4);
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            bool boundary = i > 0 && char.IsUpper(c) &&
-                (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) ||
-                 (i + 1 < name.Length && char.IsLower(name[i + 1])));
-            if (boundary) builder.Append('_');
-            builder.Append(char.ToLowerInvariant(c));
-        }
-        return builder.ToString();
-    }
+    public static string ToSnakeCase(string name) => SdAE.Abstractions.Options.OptionKeys.ToSnakeCase(name);
 
     /// <summary>The candidate closest to <paramref name="word"/> by edit distance, if it is close enough to be a typo.</summary>
     public static string? ClosestMatch(string word, IEnumerable<string> candidates)

@@ -10,10 +10,7 @@ public static class OptionProperties
 {
     static readonly ConcurrentDictionary<Type, IReadOnlyDictionary<string, PropertyInfo>> Cache = new();
 
-    public static IReadOnlyDictionary<string, PropertyInfo> Of(Type type) => Cache.GetOrAdd(type, t =>
-        t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.GetSetMethod() is not null)
-            .ToDictionary(p => NameConvention.ToSnakeCase(p.Name)));
+    public static IReadOnlyDictionary<string, PropertyInfo> Of(Type type) => Cache.GetOrAdd(type, SdAE.Abstractions.Options.OptionKeys.Of);
 
     public static bool IsScalar(Type type) =>
         type == typeof(string) || type == typeof(bool) || type == typeof(int) || type == typeof(long) ||

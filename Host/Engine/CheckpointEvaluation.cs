@@ -28,7 +28,7 @@ public static class CheckpointEvaluation
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, environment.Context);
         var (header, from) = model.LoadWeights(folder, experiment.Pretrain, display.Info);
         display.Info($"evaluating {from} ({header.CompletedEpochs} of {experiment.Pretrain.Epochs} epochs)");
-        var outcomes = Evaluator.RunAll(heads, loaded.Catalog, model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context);
+        var outcomes = Evaluator.For(loaded, environment, model).Run(heads);
         var previous = folder.HasResults
             ? folder.ReadResults()
             : new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs, header.TrainSeconds, 0, []);

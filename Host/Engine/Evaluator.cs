@@ -15,10 +15,16 @@ namespace SdAE.Host.Engine;
 /// the seed's balanced subset of N labelled images per class (the same one for every head with
 /// that N); the test set is always whole.
 /// </summary>
-public static class Evaluator
+public sealed class Evaluator(Plugins.PluginCatalog catalog, Func<PluginSpec, EncoderModule> encoderFor,
+    IImageDataset train, IImageDataset test, PluginContext context, ICollectives? ranks = null)
 {
-    public static IReadOnlyList<HeadOutcome> RunAll(IEnumerable<PluginSpec> heads, Plugins.PluginCatalog catalog, Func<PluginSpec, EncoderModule> encoderFor,
-        IImageDataset train, IImageDataset test, PluginContext context, ICollectives? ranks = null)
+    /// <summary>The evaluator of a run's model on its evaluation data (every rank of a data-parallel run evaluates).</summary>
+    public static Evaluator For(LoadedExperiment loaded, RunEnvironment environment, PretrainingModel model, ICollectives? ranks = null) =>
+        new(loaded.Catalog, model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context, ranks);
+
+    public static Evaluator For(TrainingSession session) => For(session.Loaded, session.Environment, session.Model, session.Ranks);
+
+    public IReadOnlyList<HeadOutcome> Run(IEnumerable<PluginSpec> heads)
     {
         var outcomes = new List<HeadOutcome>();
         using var features = new FeatureCache();

@@ -1,4 +1,5 @@
 using SdAE.Abstractions.Randomness;
+using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Targets;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace SdAE.Host.Engine;
 /// Collapse (every image or token mapped to nearly the same vector) shows as a rank near 1 and a
 /// spread near 0, and is warned about.
 /// </summary>
-public sealed class HealthProbe(TrainingSession session, ITrainingDisplay display)
+public sealed class HealthProbe(PretrainingModel model, IImageDataset heldOut, int seed, Device device, ITrainingDisplay display)
 {
     const int ProbeImages = 256;
     /// <summary>Below this share of the width, features are called collapsed.</summary>
@@ -23,12 +24,11 @@ public sealed class HealthProbe(TrainingSession session, ITrainingDisplay displa
     /// <summary>The diagnostics as named values for the epoch's metrics line.</summary>
     public IReadOnlyDictionary<string, double> Measure(int epoch)
     {
-        var model = session.Model;
         var values = new Dictionary<string, double>();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         model.Train(false);
-        var (images, plan) = session.FixedTestBatch((int)Math.Min(ProbeImages, session.Environment.HeldOut.Count), RandomStream.HealthProbe);
+        var (images, plan) = model.FixedBatch(heldOut, (int)Math.Min(ProbeImages, heldOut.Count), seed, RandomStream.HealthProbe, device);
         var output = model.Forward(images, plan);
         values["probe_loss"] = output.Loss.Loss.item<float>();
         var features = model.Encoder.Features(images, FeaturePooling.Mean);

@@ -1,6 +1,11 @@
 using System.Diagnostics;
+using SdAE.Abstractions.Randomness;
+using SdAE.Abstractions.Targets;
 using SdAE.Host.Config;
+using SdAE.Host.Data;
 using SdAE.Host.Runs;
+using SdAE.Training;
+using static TorchSharp.torch;
 
 namespace SdAE.Host.Engine;
 
@@ -15,9 +20,12 @@ public sealed record RunOutcome(RunFolder Folder, IReadOnlyList<HeadOutcome> Hea
 }
 
 /// <summary>
-/// The pre-training loop, in named stages: open the run, start or resume, train epochs (each
-/// followed by an online evaluation and a checkpoint when due), then finish: final evaluation and
-/// results.json. Pictures and plots are drawn from the outcome afterwards (Reports.RunReports).
+/// The pre-training loop, top to bottom: open the run and start or resume it (TrainingSession),
+/// then per epoch and step, in data-flow order: batch, mask plan, forward + backward + optimizer
+/// step + the target's step hook (PretrainingModel.TrainStep), log, mid-epoch checkpoint; after each
+/// epoch the target's epoch hook (a per-epoch EMA), the epoch's line with its health diagnostics,
+/// online evaluation and checkpoint when due; then the final evaluation and results.json. Pictures
+/// are drawn from the outcome afterwards (Reports.RunReports).
 /// </summary>
 /// <remarks><paramref name="stopAfterEpochs"/> ends the session early after that many completed epochs, with a checkpoint, so a later run resumes.</remarks>
 public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display, int? stopAfterEpochs = null)
@@ -30,49 +38,116 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         using var session = TrainingSession.Open(loaded, display);
         var start = session.StartOrResume(display);
         bool alreadyComplete = session.Folder.HasCheckpoint && start.CompletedEpochs >= session.Experiment.Pretrain.Epochs && session.Folder.HasResults;
-        var training = alreadyComplete ? new TrainingOutcome(start, [], 0, Stopped: false) : TrainEpochs(session, start);
-        IReadOnlyList<HeadOutcome> heads = [];
-        ReconstructionSample? reconstruction = null;
         if (alreadyComplete)
         {
             display.Info($"run already complete; results in {session.Folder.ResultsPath}. Delete the folder or set a new 'run:' id to train again.");
-            heads = session.Folder.ReadResults().Heads;
+            return new RunOutcome(session.Folder, session.Folder.ReadResults().Heads, [], start.TrainSeconds, 0);
         }
-        else if (training.Stopped)
+        var training = TrainEpochs(session, start);
+        if (training.Stopped)
+        {
             display.Info($"stopped after epoch {training.State.CompletedEpochs} as asked; run again to resume from {session.Folder.CheckpointPath}");
-        else
-            (heads, reconstruction) = Finish(session, training);
+            return new RunOutcome(session.Folder, [], training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond);
+        }
+        var (heads, reconstruction) = Finish(session, training);
         return new RunOutcome(session.Folder, heads, training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond, reconstruction);
     }
 
-    /// <summary>The epochs left: train one, log it with its health diagnostics, evaluate online if due, checkpoint if due (or when stopping early). Diagnostics and online evaluation do not count as training time.</summary>
+    /// <summary>
+    /// The epochs left, from <paramref name="state"/> (mid-epoch after a step checkpoint: the mask
+    /// generator comes back from the checkpoint and the augmentation draws are replayed). Every
+    /// epoch re-seeds its streams from (seed, epoch), so a resumed run replays the same batches,
+    /// masks and augmentations. Health diagnostics and online evaluation are not training time.
+    /// </summary>
     TrainingOutcome TrainEpochs(TrainingSession session, TrainingState state)
     {
-        int epochs = session.Experiment.Pretrain.Epochs;
-        var epochRunner = new EpochRunner(session, display);
-        var online = new OnlineEvaluation(session, display);
+        var (experiment, model, environment, ranks) = (session.Experiment, session.Model, session.Environment, session.Ranks);
+        var (pretrain, device, stepsPerEpoch) = (experiment.Pretrain, environment.Device, session.StepsPerEpoch);
+        var computeType = PrecisionSettings.Apply(experiment.Precision, device);
+        var augmentation = new Augmentation(experiment.DataOptions.Augment);
+        var checkpoints = new CheckpointPolicy(pretrain);
+        var log = new StepLog(session.Log, display, ranks, pretrain.Batch, pretrain.Epochs, stepsPerEpoch, session.Schedule.TotalSteps);
+        var health = new HealthProbe(model, environment.HeldOut, experiment.Seed, device, display);
+        var online = new OnlineEvaluation(Evaluator.For(session), experiment.Eval, pretrain.Epochs, session.Log, display);
         var losses = new List<double>();
-        var clock = Stopwatch.StartNew();
         double earlierSeconds = state.TrainSeconds;
+        var clock = Stopwatch.StartNew();
+        double TrainSeconds() => earlierSeconds + clock.Elapsed.TotalSeconds;
         long images = 0;
-        bool stopped = false;
-        while (state.CompletedEpochs < epochs && !stopped)
+
+        while (state.CompletedEpochs < pretrain.Epochs)
         {
-            (state, double loss, long epochImages) = epochRunner.Run(state, () => earlierSeconds + clock.Elapsed.TotalSeconds);
-            losses.Add(loss);
-            images += epochImages;
+            int epoch = state.CompletedEpochs;
+            long step = state.Step, first = state.StepInEpoch;
+            // drop path draws per image of a rank's share, so each rank has its own stream; rank 0's is a single process's
+            Seeding.SeedDefaultGenerators(experiment.Seed, RandomStream.ModelNoise, epoch, ranks.Rank);
+            using var masks = Seeding.Generator(experiment.Seed, RandomStream.Masks, epoch);
+            if (first > 0) session.Generators.Restore(masks);
+            using var batches = new EpochImages(environment.Train, augmentation, pretrain.Batch, session.Share, experiment.Seed, epoch,
+                first, stepsPerEpoch, experiment.DataOptions.PrefetchFor(device), device);
+            using var lossSum = zeros(1, device: device).fill_(state.EpochLossSum);
+            using var guard = new NonFiniteGuard(device, session.Schedule.At);
+            model.Train(true);
+
+            for (long i = first; i < stepsPerEpoch; i++)
+            {
+                using var scope = NewDisposeScope();
+                var batch = batches.Batch(i);
+                // masks are drawn for the whole global batch on every rank, so image i gets the same mask for any number of ranks
+                var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, masks).Rows(session.Share.Start, session.Share.Size).To(device);
+                double lr = session.Schedule.At(step);
+                var progress = new TrainingProgress
+                {
+                    CurrentEpoch = epoch, CompletedEpochs = epoch, TotalEpochs = pretrain.Epochs,
+                    CompletedSteps = step + 1, TotalSteps = session.Schedule.TotalSteps,
+                };
+                var output = model.TrainStep(batch, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad, progress, session.Gradients);
+                step++;
+                PausePoints.Reach(PausePoints.Step);
+                lossSum.add_(output.Loss.Loss.detach());
+                guard.Observe(output.Loss.Loss, step);
+                log.Count(pretrain.Batch);   // the global batch: every rank trained its share
+                if (step % pretrain.LogEvery == 0 || i == stepsPerEpoch - 1)
+                {
+                    guard.ThrowIfAny();
+                    log.Write(epoch, i + 1, step, lr, output.Loss);
+                }
+                if (i < stepsPerEpoch - 1 && checkpoints.DueAfterStep(step))
+                {
+                    guard.ThrowIfAny();
+                    session.Generators.Capture(masks);
+                    session.SaveCheckpoint(new TrainingState(epoch, step, TrainSeconds(), i + 1, lossSum.item<float>()));
+                    checkpoints.Saved();
+                }
+            }
+
+            model.Target.AfterEpoch(new TrainingProgress
+            {
+                CurrentEpoch = epoch, CompletedEpochs = epoch + 1, TotalEpochs = pretrain.Epochs,
+                CompletedSteps = step, TotalSteps = session.Schedule.TotalSteps,
+            });
+            ranks.AllReduceSum(lossSum);
+            double meanLoss = lossSum.item<float>() / ranks.Size / stepsPerEpoch;
+            losses.Add(meanLoss);
+            images += (stepsPerEpoch - first) * pretrain.Batch;
+            state = new TrainingState(epoch + 1, step, TrainSeconds());
+
             clock.Stop();
-            epochRunner.LogEpochEnd(state, loss);
+            log.WriteEpoch(state.Step, state.CompletedEpochs, meanLoss, health.Measure(state.CompletedEpochs));
             online.RunIfDue(state);
             clock.Start();
-            state = state with { TrainSeconds = earlierSeconds + clock.Elapsed.TotalSeconds };
-            stopped = stopAfterEpochs is { } stop && state.CompletedEpochs >= stop && state.CompletedEpochs < epochs;
-            if (stopped || TrainingSession.CheckpointDue(session.Experiment.Pretrain, state.CompletedEpochs) || session.StepOrTimeCheckpointDue(state.Step))
+
+            bool stopping = stopAfterEpochs is { } stop && state.CompletedEpochs >= stop && state.CompletedEpochs < pretrain.Epochs;
+            if (stopping || checkpoints.DueAfterEpoch(state.CompletedEpochs, state.Step))
+            {
                 session.SaveCheckpoint(state);
+                checkpoints.Saved();
+            }
+            if (stopping) return new TrainingOutcome(state, losses, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), Stopped: true);
         }
         clock.Stop();
-        state = state with { TrainSeconds = earlierSeconds + clock.Elapsed.TotalSeconds };
-        return new TrainingOutcome(state, losses, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), stopped);
+        state = state with { TrainSeconds = TrainSeconds() };
+        return new TrainingOutcome(state, losses, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), Stopped: false);
     }
 
     /// <summary>The last stage: a checkpoint even for zero epochs, the final evaluations, the reconstruction sample and results.json.</summary>
@@ -80,8 +155,8 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
     {
         var (experiment, environment) = (session.Experiment, session.Environment);
         if (experiment.Pretrain.Epochs == 0 && !session.Folder.HasCheckpoint) session.SaveCheckpoint(training.State);
-        var heads = Evaluator.RunAll(experiment.Eval, loaded.Catalog, session.Model.EncoderFor, environment.EvalTrain, environment.EvalTest, environment.Context, session.Ranks);
-        var reconstruction = ReconstructionSample.Draw(session);
+        var heads = Evaluator.For(session).Run(experiment.Eval);
+        var reconstruction = ReconstructionSample.Draw(session.Model, environment.HeldOut, experiment.Pretrain.ReconstructionImages, experiment.Seed, environment.Device);
         if (session.IsWriter) session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs,
             training.State.TrainSeconds, training.ImagesPerSecond, heads));
         return (heads, reconstruction);

@@ -135,6 +135,18 @@ public sealed class PretrainingModel : IDisposable
         return new StepOutput(prediction, Target.Loss(prediction, targets, plan));
     }
 
+    /// <summary>
+    /// The first <paramref name="count"/> images of <paramref name="images"/> on the device and a
+    /// mask drawn for them from <paramref name="stream"/>: the same batch and mask every time
+    /// (pictures, diagnostics). Tensors live in the caller's dispose scope.
+    /// </summary>
+    public (Tensor Images, MaskPlan Plan) FixedBatch(SdAE.Abstractions.Data.IImageDataset images, int count, int seed, RandomStream stream, Device device)
+    {
+        using var generator = Seeding.Generator(seed, stream);
+        var batch = HostToDevice.Copy(images.Images(arange(count, dtype: ScalarType.Int64)), device);
+        return (batch, Masking.Sample(count, Encoder.Grid, generator).To(device));
+    }
+
     /// <summary>The encoder an evaluation asks for: the student, or the target's teacher.</summary>
     public EncoderModule EncoderFor(PluginSpec head) =>
         head.Encoder == EvalEncoder.Teacher ? ((ITeacherProvider)Target).Teacher : Encoder;

@@ -18,15 +18,14 @@ public sealed class ReconstructionSample(Tensor images, Tensor mask, Tensor reco
     public (float[] Mean, float[] Std) Normalization { get; } = normalization;
 
     /// <summary>The first `reconstruction_images` test images through the model in eval mode, with a mask seeded from the experiment; null when the target has no pixels to show.</summary>
-    public static ReconstructionSample? Draw(TrainingSession session)
+    public static ReconstructionSample? Draw(PretrainingModel model, Data.StoredImageDataset test, int imageCount, int seed, Device device)
     {
-        var (model, test) = (session.Model, session.Environment.HeldOut);
-        int count = (int)Math.Min(session.Experiment.Pretrain.ReconstructionImages, test.Count);
+        int count = (int)Math.Min(imageCount, test.Count);
         if (count == 0 || model.Target is not IPixelReconstruction pixels) return null;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         model.Train(false);
-        var (images, plan) = session.FixedTestBatch(count, RandomStream.PictureMask);
+        var (images, plan) = model.FixedBatch(test, count, seed, RandomStream.PictureMask, device);
         var output = model.Forward(images, plan);
         var reconstruction = pixels.Reconstruct(output.Prediction, images, plan);
         return new ReconstructionSample(images.cpu().DetachFromDisposeScope(), plan.Mask.cpu().DetachFromDisposeScope(),

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using SdAE.Abstractions.Distributed;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Config;
 using SdAE.Host.Runs;
@@ -7,10 +9,11 @@ using static TorchSharp.torch;
 namespace SdAE.Host.Engine;
 
 /// <summary>
-/// The logging stage of a training step: reads the loss (the only wait for the device), measures throughput since the last log line and the time left, and writes the
-/// step to metrics.jsonl and the display.
+/// The logging stage of the loop: for a logged step, reads the loss (the only wait for the device),
+/// measures throughput since the last log line and the time left, and writes the step to
+/// metrics.jsonl and the display; after an epoch, its mean loss and health diagnostics.
 /// </summary>
-public sealed class StepLog(TrainingSession session, ITrainingDisplay display)
+public sealed class StepLog(Action<MetricsRecord> log, ITrainingDisplay display, ICollectives ranks, int batch, int epochs, long stepsPerEpoch, long totalSteps)
 {
     readonly Stopwatch window = Stopwatch.StartNew();
     long windowImages;
@@ -19,17 +22,25 @@ public sealed class StepLog(TrainingSession session, ITrainingDisplay display)
 
     public void Write(int epoch, long stepInEpoch, long step, double lr, TargetLoss targetLoss)
     {
-        var pretrain = session.Experiment.Pretrain;
         var measured = RanksMean(targetLoss);   // finite: NonFiniteGuard has checked every step up to here
         double loss = measured["loss"];
         double imagesPerSecond = windowImages / Math.Max(1e-9, window.Elapsed.TotalSeconds);
-        var remaining = TimeSpan.FromSeconds((session.Schedule.TotalSteps - step) * pretrain.Batch / Math.Max(1e-9, imagesPerSecond));
+        var remaining = TimeSpan.FromSeconds((totalSteps - step) * batch / Math.Max(1e-9, imagesPerSecond));
         var values = new Dictionary<string, double> { ["loss"] = loss, ["lr"] = lr, ["images_per_second"] = imagesPerSecond };
         foreach (var (name, value) in measured.Where(m => m.Key != "loss")) values[name] = value;
-        session.Log(new MetricsRecord(step, epoch + (double)stepInEpoch / session.StepsPerEpoch, values));
-        display.Step(new StepReport(epoch + 1, pretrain.Epochs, stepInEpoch, session.StepsPerEpoch, step, session.Schedule.TotalSteps, loss, lr, imagesPerSecond, remaining));
+        log(new MetricsRecord(step, epoch + (double)stepInEpoch / stepsPerEpoch, values));
+        display.Step(new StepReport(epoch + 1, epochs, stepInEpoch, stepsPerEpoch, step, totalSteps, loss, lr, imagesPerSecond, remaining));
         window.Restart();
         windowImages = 0;
+    }
+
+    /// <summary>The epoch's line: its mean loss and the health diagnostics.</summary>
+    public void WriteEpoch(long step, int completedEpochs, double meanLoss, IReadOnlyDictionary<string, double> diagnostics)
+    {
+        var values = new Dictionary<string, double> { [MetricsLog.EpochLoss] = meanLoss };
+        foreach (var (name, value) in diagnostics) values[name] = value;
+        log(new MetricsRecord(step, completedEpochs, values));
+        display.Info($"epoch {completedEpochs}: " + string.Join("  ", values.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key} {v.Value:0.####}"))));
     }
 
     /// <summary>The loss and the target's metrics, averaged over the ranks (each is a mean over its share of the batch) in one allreduce.</summary>
@@ -44,8 +55,8 @@ public sealed class StepLog(TrainingSession session, ITrainingDisplay display)
         }
         using var scope = NewDisposeScope();
         var values = stack(tensors.Select(t => t.detach().to(ScalarType.Float32).reshape(-1)[0]).ToList()).cpu();
-        session.Ranks.AllReduceSum(values);
-        var means = values.div_(session.Ranks.Size).data<float>().ToArray();
+        ranks.AllReduceSum(values);
+        var means = values.div_(ranks.Size).data<float>().ToArray();
         return names.Select((name, i) => (name, (double)means[i])).ToDictionary();
     }
 }

@@ -49,17 +49,15 @@ public sealed class TrainingSession : IDisposable
     public IParameterOptimizer Optimizer { get; }
     public LearningRateSchedule Schedule { get; }
     public long StepsPerEpoch { get; }
-    /// <summary>The processes training this run together (one without mpirun or srun); each takes <see cref="BatchPerRank"/> images of every global batch.</summary>
+    /// <summary>The processes training this run together (one without mpirun or srun); each takes its <see cref="Share"/> of every global batch.</summary>
     public ICollectives Ranks { get; }
     public GradientAveraging Gradients { get; }
     /// <summary>Only rank 0 writes the run folder; the other ranks compute the same things and keep quiet.</summary>
     public bool IsWriter => Ranks.Rank == 0;
-    public int BatchPerRank => Experiment.Pretrain.Batch / Ranks.Size;
-    /// <summary>Where this rank's share starts in every global batch.</summary>
-    public long ShareStart => (long)Ranks.Rank * BatchPerRank;
+    /// <summary>This rank's images of every global batch: where they start and how many.</summary>
+    public (long Start, int Size) Share => ((long)Ranks.Rank * (Experiment.Pretrain.Batch / Ranks.Size), Experiment.Pretrain.Batch / Ranks.Size);
     /// <summary>The generator states a mid-epoch checkpoint holds.</summary>
     public GeneratorStates Generators { get; } = new();
-    readonly Stopwatch sinceCheckpoint = Stopwatch.StartNew();
     readonly TensorBoardLog tensorBoard;
     readonly RunLock? runLock;
 
@@ -157,38 +155,12 @@ public sealed class TrainingSession : IDisposable
         return new TrainingState(header.CompletedEpochs, header.Step, header.TrainSeconds, header.StepInEpoch, header.EpochLossSum);
     }
 
-    /// <summary>
-    /// The first <paramref name="count"/> test images on the device and a mask drawn for them from
-    /// a generator seeded by (seed, <paramref name="stream"/>): the same batch and mask every time
-    /// (pictures, diagnostics). Tensors live in the caller's dispose scope.
-    /// </summary>
-    public (Tensor Images, MaskPlan Plan) FixedTestBatch(int count, RandomStream stream)
-    {
-        using var generator = Seeding.Generator(Experiment.Seed, stream);
-        var images = HostToDevice.Copy(Environment.HeldOut.Images(arange(count, dtype: ScalarType.Int64)), Environment.Device);
-        var plan = Model.Masking.Sample(count, Model.Encoder.Grid, generator).To(Environment.Device);
-        return (images, plan);
-    }
-
-    /// <summary>Whether the checkpoint policy wants one after <paramref name="completedEpochs"/>: every `checkpoint_every` epochs and at the end.</summary>
-    public static bool CheckpointDue(PretrainOptions pretrain, int completedEpochs) =>
-        completedEpochs == pretrain.Epochs || (pretrain.CheckpointEvery > 0 && completedEpochs % pretrain.CheckpointEvery == 0);
-
-    /// <summary>Whether `checkpoint_every_steps` or `checkpoint_every_minutes` wants one after optimizer step <paramref name="step"/>.</summary>
-    public bool StepOrTimeCheckpointDue(long step)
-    {
-        var pretrain = Experiment.Pretrain;
-        return (pretrain.CheckpointEverySteps > 0 && step % pretrain.CheckpointEverySteps == 0)
-            || (pretrain.CheckpointEveryMinutes > 0 && sinceCheckpoint.Elapsed.TotalMinutes >= pretrain.CheckpointEveryMinutes);
-    }
-
-    /// <summary>Writes the checkpoint (rank 0); mid-epoch (StepInEpoch > 0) the caller has captured the generators' states into <see cref="Generators"/>.</summary>
+    /// <summary>Writes the checkpoint (rank 0); mid-epoch (StepInEpoch > 0) the caller has captured the generators' states into <see cref="Generators"/>. When is the CheckpointPolicy's question.</summary>
     public void SaveCheckpoint(TrainingState state)
     {
         if (IsWriter) Checkpoint.Save(Folder.CheckpointPath, Folder.PreviousCheckpointPath,
             new CheckpointHeader(state.CompletedEpochs, state.Step, Optimizer.StepCount, Experiment.Name, state.TrainSeconds, state.StepInEpoch, state.EpochLossSum),
             CheckpointContents());
-        sinceCheckpoint.Restart();
     }
 
     IEnumerable<(string Name, Tensor Tensor)> CheckpointContents() => Model.CheckpointTensors(Optimizer, Generators);

@@ -91,7 +91,9 @@ public sealed class PluginCatalog : IDisposable
             loaded.Add(path);
         }
         var provider = services.BuildServiceProvider();
-        CheckUniqueNames(provider.GetServices<IPluginFactory>());
+        var factories = provider.GetServices<IPluginFactory>().ToList();
+        CheckUniqueNames(factories);
+        CheckNoHostKeys(factories);
         return new PluginCatalog(loaders, provider, loaded);
     }
 
@@ -121,7 +123,31 @@ public sealed class PluginCatalog : IDisposable
         if (modules.Count == 0)
             throw new PluginLoadException($"{path} has no public IPluginModule class.", "add a class implementing SdAE.Abstractions.Plugins.IPluginModule.");
         foreach (var module in modules)
-            ((IPluginModule)Activator.CreateInstance(module)!).Register(services);
+        {
+            try
+            {
+                ((IPluginModule)Activator.CreateInstance(module)!).Register(services);
+            }
+            catch (Exception e) when (e is not PluginLoadException)
+            {
+                var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+                throw new PluginLoadException($"plugin {path}: {module.FullName} failed while registering its plugins: {cause.GetType().Name}: {cause.Message}",
+                    "fix the module's Register method (or remove the assembly from 'plugins:').");
+            }
+        }
+    }
+
+    /// <summary>A plugin option named like one of the host's keys of its section would be bound by neither side: refused at load.</summary>
+    static void CheckNoHostKeys(IEnumerable<IPluginFactory> factories)
+    {
+        foreach (var factory in factories)
+        {
+            var taken = SdAE.Abstractions.Options.OptionKeys.Collisions(factory.Kind, factory.OptionsType);
+            if (taken.Count > 0)
+                throw new PluginLoadException(
+                    $"{factory.Kind.ToString().ToLowerInvariant()} plugin '{factory.Name}' ({factory.ImplementationType.FullName}) has option '{taken[0]}', which the host binds itself in the '{factory.Kind.SectionName()}' section.",
+                    $"rename the option (the host's keys there: {string.Join(", ", SdAE.Abstractions.Options.OptionKeys.HostKeys(factory.Kind))}).");
+        }
     }
 
     static void CheckUniqueNames(IEnumerable<IPluginFactory> factories)
