@@ -69,3 +69,50 @@ public class ContractVersionTests
         Assert.That(e.Fix, Does.Contain($"{host.Major}.x"));
     }
 }
+
+/// <summary>A plugin option may not take a key the host binds in the plugin's section (it would be bound by neither).</summary>
+public class HostKeyTests
+{
+    public sealed class EveryOptions
+    {
+        [System.ComponentModel.Description("Clashes with the host's 'every'.")]
+        public int Every { get; set; }
+    }
+
+    public sealed class EveryHead(EveryOptions options) : SdAE.Abstractions.Heads.IDownstreamHead
+    {
+        public SdAE.Abstractions.Heads.HeadResult Evaluate(SdAE.Abstractions.Heads.HeadContext context) =>
+            new(new Dictionary<string, double> { ["top1"] = options.Every });
+    }
+
+    [Test]
+    public void APluginOptionNamedLikeAHostKeyOfItsSectionIsRefusedNamingPluginKeyAndSection()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddPlugin<SdAE.Abstractions.Heads.IDownstreamHead, EveryHead, EveryOptions>(PluginKind.Head, "every_head", "Test: clashes.");
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var factories = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<IPluginFactory>(provider).ToList();
+        var e = Assert.Throws<PluginLoadException>(() => PluginCatalog.CheckNoHostKeys(factories))!;
+        Assert.That(e.Message, Does.Contain("'every_head'").And.Contain("'every'").And.Contain("'eval'"));
+        Assert.That(SdAE.Abstractions.Options.OptionKeys.Collisions(PluginKind.Masking, typeof(EveryOptions)), Is.Empty, "only the head section has 'every'");
+    }
+
+    [Test]
+    public void TheInTreePluginsTakeNoHostKey()
+    {
+        using var catalog = PluginCatalog.LoadDefault();
+        Assert.That(catalog.All, Is.Not.Empty);
+        Assert.DoesNotThrow(() => PluginCatalog.CheckNoHostKeys(catalog.All));
+    }
+
+    [TestCase(PluginKind.Head)]
+    [TestCase(PluginKind.Dataset)]
+    [TestCase(PluginKind.Backbone)]
+    [TestCase(PluginKind.Masking)]
+    public void TheContractsListOfHostKeysIsWhatTheHostBinds(PluginKind kind)
+    {
+        var section = SdAE.Host.Config.PluginSpec.SectionType(kind);
+        var bound = new[] { "type" }.Concat(section is null ? [] : SdAE.Host.Config.OptionProperties.Of(section).Keys);
+        Assert.That(SdAE.Abstractions.Options.OptionKeys.HostKeys(kind), Is.EquivalentTo(bound));
+    }
+}

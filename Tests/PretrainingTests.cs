@@ -1,3 +1,4 @@
+using SdAE.Host.Commands;
 using SdAE.Training;
 using System.Text.Json;
 using SdAE.Host.Config;

@@ -32,6 +32,18 @@ public class RunFolderTests
         Assert.That(merged.Heads.Select(h => (h.Label, h.Result.Top1)), Is.EqualTo(new[] { ("finetune", 0.7), ("knn", 0.9) }));
     }
 
+    [Test]
+    public void AResultsFileWrittenBeforeHeadsHadALabelKeyIsReadWithTheTypeAsTheLabel()
+    {
+        using var folder = new TempFolder();
+        var run = new RunFolder(folder.Path);
+        run.WriteResults(new RunResults("x", "default", 0, 1, 1, 1, [Head("knn@100", 0.5)]));
+        var written = File.ReadAllText(run.ResultsPath);
+        Assert.That(written, Does.Contain("\"label\": \"knn@100\"").And.Not.Contain("\"type\""));
+        File.WriteAllText(run.ResultsPath, written.Replace("\"label\":", "\"type\":"));
+        Assert.That(run.ReadResults().Heads.Single().Label, Is.EqualTo("knn@100"));
+    }
+
     [TestCase("{ \"heads\": 3 }")]
     [TestCase("{ \"experiment\": \"x\" }")]
     [TestCase("{ \"experiment\": \"x\", \"run\": \"r\", \"seed\": 0, \"epochs\": 1, \"train_seconds\": 1, \"images_per_second\": 1, \"heads\": [ { \"type\": \"knn\", \"seconds\": 1 } ] }")]

@@ -1,3 +1,4 @@
+using SdAE.Host.Commands;
 using System.ComponentModel;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;

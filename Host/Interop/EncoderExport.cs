@@ -1,3 +1,4 @@
+using SdAE.Host.Commands;
 using System.Text.Json;
 using SdAE.Abstractions.Targets;
 using SdAE.Host.Config;

@@ -138,7 +138,7 @@ public sealed class PluginCatalog : IDisposable
     }
 
     /// <summary>A plugin option named like one of the host's keys of its section would be bound by neither side: refused at load.</summary>
-    static void CheckNoHostKeys(IEnumerable<IPluginFactory> factories)
+    public static void CheckNoHostKeys(IEnumerable<IPluginFactory> factories)
     {
         foreach (var factory in factories)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SdAE.Abstractions.Heads;
 
@@ -31,9 +32,10 @@ public sealed record RunResults(string Experiment, string Run, int Seed, int Epo
     {
         try
         {
-            var file = JsonSerializer.Deserialize<ResultsFile>(File.ReadAllText(path), Json) ?? throw new JsonException("empty");
+            var node = JsonNode.Parse(File.ReadAllText(path)) ?? throw new JsonException("empty");
+            var file = UpgradeLegacyLabels(node).Deserialize<ResultsFile>(Json) ?? throw new JsonException("empty");
             return new RunResults(file.Experiment, file.Run, file.Seed, file.Epochs, file.TrainSeconds, file.ImagesPerSecond,
-                file.Heads.Select(h => new HeadOutcome(h.Type, h.Settings, new HeadResult(h.Metrics) { Curve = h.Curve, Kinds = h.Kinds, Headline = h.Headline ?? HeadResult.Top1Metric }, h.Seconds)).ToList());
+                file.Heads.Select(h => new HeadOutcome(h.Label, h.Settings, new HeadResult(h.Metrics) { Curve = h.Curve, Kinds = h.Kinds, Headline = h.Headline ?? HeadResult.Top1Metric }, h.Seconds)).ToList());
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {
@@ -50,6 +52,18 @@ public sealed record RunResults(string Experiment, string Run, int Seed, int Epo
     // The file's shape: plain collections so the serializer can read it back.
     sealed record ResultsFile(string Experiment, string Run, int Seed, int Epochs, double TrainSeconds, double ImagesPerSecond, List<HeadEntry> Heads);
 
-    sealed record HeadEntry(string Type, double Seconds, Dictionary<string, string> Settings, Dictionary<string, double> Metrics,
+    sealed record HeadEntry(string Label, double Seconds, Dictionary<string, string> Settings, Dictionary<string, double> Metrics,
         Dictionary<string, MetricKind>? Kinds = null, List<Dictionary<string, double>>? Curve = null, string? Headline = null);
+
+    /// <summary>Files written before the head's label had its own key carry it under "type": read as the label.</summary>
+    static JsonNode UpgradeLegacyLabels(JsonNode file)
+    {
+        foreach (var head in file["heads"] as JsonArray ?? [])
+            if (head is JsonObject entry && !entry.ContainsKey("label") && entry["type"] is { } label)
+            {
+                entry.Remove("type");
+                entry["label"] = label;
+            }
+        return file;
+    }
 }

@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace SdAE.Tests;
 
 /// <summary>Label-scarce evaluation, health diagnostics and the per-step plots.</summary>
-public class EvidenceTests() : StripeDataFixture(trainCount: 400, testCount: 100)
+public class LabelScarceAndHealthTests() : StripeDataFixture(trainCount: 400, testCount: 100)
 {
     StoredImageDataset Train() => TestData.Mnist(dataRoot, DataSplit.Train);
 

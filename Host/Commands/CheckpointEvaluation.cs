@@ -3,7 +3,9 @@ using SdAE.Training;
 using SdAE.Host.Config;
 using SdAE.Host.Runs;
 
-namespace SdAE.Host.Engine;
+using SdAE.Host.Engine;
+
+namespace SdAE.Host.Commands;
 
 /// <summary>Evaluates a run's last checkpoint with a list of heads; results are merged into results.json.</summary>
 public static class CheckpointEvaluation

@@ -6,7 +6,9 @@ using SdAE.Host.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SdAE.Host.Engine;
+using SdAE.Host.Engine;
+
+namespace SdAE.Host.Commands;
 
 /// <summary>
 /// `sdae validate` beyond the file: opens the data (its shape only, nothing decoded), builds every
