@@ -146,22 +146,67 @@ public class ImageFolderTests
         Assert.That(Directory.GetFiles(Cache, "*.pixels"), Has.Length.EqualTo(1), "the stale cache is removed");
     }
 
-    [Test]
-    public void AnUnreadableImageIsSkippedUpToTheLimitThenStopsTheRun()
+    // the same with and without data.image_size, and whether the broken file is the first one (whose size the
+    // folder's size is read from without image_size) or not, truncated or empty
+    [TestCase("001.png", 40, 0)]
+    [TestCase("001.png", 40, 8)]
+    [TestCase("000.png", 0, 0)]
+    [TestCase("000.png", 0, 8)]
+    public void AnUnreadableImageIsSkippedUpToTheLimitThenStopsTheRun(string broken, int keptBytes, int imageSize)
     {
         var root = Path.Combine(folder.Path, "set");
         ImageFiles.WriteLabelledFolder(root, ["a", "b"], perClass: 4, side: 8);
-        File.WriteAllBytes(Path.Combine(root, "a", "001.png"), File.ReadAllBytes(Path.Combine(root, "a", "001.png"))[..40]);
+        File.WriteAllBytes(Path.Combine(root, "a", broken), File.ReadAllBytes(Path.Combine(root, "a", broken))[..keptBytes]);
         var source = () => new ImageFolderDataset(new ImageFolderOptions { Root = root });
 
-        using var tolerant = TestData.Load(source(), DataSplit.Train, new DataOptions { MaxUnreadable = 0.2 }, cacheFolder: Cache);
+        using var tolerant = TestData.Load(source(), DataSplit.Train, new DataOptions { MaxUnreadable = 0.2, ImageSize = imageSize }, cacheFolder: Cache);
         Assert.That(tolerant.Count, Is.EqualTo(7));
         Assert.That(tolerant.Labels.data<long>().ToArray(), Is.EqualTo(new long[] { 0, 0, 0, 1, 1, 1, 1 }), "labels stay with their images");
 
         Directory.Delete(Cache, recursive: true);
-        var e = Assert.Throws<UserError>(() => TestData.Load(source(), DataSplit.Train, new DataOptions { MaxUnreadable = 0.1 }, cacheFolder: Cache));
-        Assert.That(e!.Message, Does.Contain("1 of 8 images").And.Contain("001.png"));
+        var e = Assert.Throws<UserError>(() => TestData.Load(source(), DataSplit.Train, new DataOptions { MaxUnreadable = 0.1, ImageSize = imageSize }, cacheFolder: Cache));
+        Assert.That(e!.Message, Does.Contain("1 of 8 images").And.Contain(broken));
         Assert.That(e.Fix, Does.Contain("max_unreadable"));
+    }
+
+    [Test]
+    public void AFolderOfEmptyImageFilesIsOneErrorSayingNoneCanBeRead()
+    {
+        var root = Path.Combine(folder.Path, "zeros");
+        Directory.CreateDirectory(root);
+        for (int i = 0; i < 4; i++) File.WriteAllBytes(Path.Combine(root, $"{i}.png"), []);
+        var e = Assert.Throws<DataSourceException>(() => Load(new ImageFolderOptions { Root = root }))!;
+        Assert.That(e.Message, Does.Contain("none of the 4 images").And.Contain("zeros"));
+    }
+
+    [Test]
+    public void ALinkBackUpTheTreeIsWarnedAboutOnceAndNotFollowedSoEveryFileCountsOnceInItsOwnClass()
+    {
+        var root = Path.Combine(folder.Path, "set");
+        ImageFiles.WriteLabelledFolder(root, ["a", "b"], perClass: 6, side: 4);
+        Directory.CreateSymbolicLink(Path.Combine(root, "b", "up"), "..");
+        var warnings = new List<string>();
+        var listing = FolderListing.Read(root, new ImageFolderOptions { Root = root }, warnings.Add);
+        Assert.That(listing.Train.Files, Has.Length.EqualTo(12));
+        Assert.That(listing.Train.Labels.Count(l => l == 1), Is.EqualTo(6), "class b holds only its own images");
+        Assert.That(listing.Train.Files.Distinct().Count(), Is.EqualTo(12));
+        Assert.That(warnings, Has.Count.EqualTo(1));
+        Assert.That(warnings[0], Does.Contain(Path.Combine("b", "up")).And.Contain("loop"));
+    }
+
+    [Test]
+    public void TwoLoopsInAnUnlabelledTreeEndInSecondsWithEachImageOnce()
+    {
+        var root = Path.Combine(folder.Path, "photos");
+        foreach (var sub in new[] { "x", "y" })
+            for (int i = 0; i < 3; i++) ImageFiles.Write(Path.Combine(root, sub, $"{i}.png"), ImageFiles.RandomPixels(4, 4, i), 4, 4);
+        Directory.CreateSymbolicLink(Path.Combine(root, "x", "loop"), "..");
+        Directory.CreateSymbolicLink(Path.Combine(root, "y", "sideways"), Path.Combine("..", "x"));
+        var warnings = new List<string>();
+        var listing = Task.Run(() => FolderListing.Read(root, new ImageFolderOptions { Root = root, Unlabelled = true }, warnings.Add));
+        Assert.That(listing.Wait(TimeSpan.FromSeconds(20)), Is.True, "the listing ends");
+        Assert.That(listing.Result.Train.Files, Has.Length.EqualTo(6));
+        Assert.That(warnings, Has.Count.EqualTo(2), string.Join("\n", warnings));
     }
 
     [TestCase("missing", "image folder not found")]

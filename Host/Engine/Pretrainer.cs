@@ -27,30 +27,37 @@ public sealed record RunOutcome(RunFolder Folder, IReadOnlyList<HeadOutcome> Hea
 /// online evaluation and checkpoint when due; then the final evaluation and results.json. Pictures
 /// are drawn from the outcome afterwards (Reports.RunReports).
 /// </summary>
-/// <remarks><paramref name="stopAfterEpochs"/> ends the session early after that many completed epochs, with a checkpoint, so a later run resumes.</remarks>
+/// <remarks>
+/// <paramref name="stopAfterEpochs"/> ends the session early after that many completed epochs, with a checkpoint,
+/// so a later run resumes.
+/// </remarks>
 public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display, int? stopAfterEpochs = null)
 {
     /// <summary>What the epochs of one session did.</summary>
-    sealed record TrainingOutcome(TrainingState State, IReadOnlyList<double> EpochLosses, double ImagesPerSecond, bool Stopped);
+    sealed record TrainingOutcome(TrainingState State, IReadOnlyList<double> EpochLosses, double ImagesPerSecond,
+        bool Stopped);
 
     public RunOutcome Run()
     {
         using var session = TrainingSession.Open(loaded, display);
         var start = session.StartOrResume(display);
-        bool alreadyComplete = session.Folder.HasCheckpoint && start.CompletedEpochs >= session.Experiment.Pretrain.Epochs && session.Folder.HasResults;
-        if (alreadyComplete)
+        var folder = session.Folder;
+        if (folder.HasCheckpoint && start.CompletedEpochs >= session.Experiment.Pretrain.Epochs && folder.HasResults)
         {
-            display.Info($"run already complete; results in {session.Folder.ResultsPath}. Delete the folder or set a new 'run:' id to train again.");
-            return new RunOutcome(session.Folder, session.Folder.ReadResults().Heads, [], start.TrainSeconds, 0);
+            display.Info($"run already complete; results in {folder.ResultsPath}. " +
+                "Delete the folder or set a new 'run:' id to train again.");
+            return new RunOutcome(folder, folder.ReadResults().Heads, [], start.TrainSeconds, 0);
         }
         var training = TrainEpochs(session, start);
         if (training.Stopped)
         {
-            display.Info($"stopped after epoch {training.State.CompletedEpochs} as asked; run again to resume from {session.Folder.CheckpointPath}");
-            return new RunOutcome(session.Folder, [], training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond);
+            display.Info($"stopped after epoch {training.State.CompletedEpochs} as asked; " +
+                $"run again to resume from {folder.CheckpointPath}");
+            return new RunOutcome(folder, [], training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond);
         }
         var (heads, reconstruction) = Finish(session, training);
-        return new RunOutcome(session.Folder, heads, training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond, reconstruction);
+        return new RunOutcome(folder, heads, training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond,
+            reconstruction);
     }
 
     /// <summary>
@@ -66,7 +73,8 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         var computeType = PrecisionSettings.Apply(experiment.Precision, device);
         var augmentation = new Augmentation(experiment.DataOptions.Augment);
         var checkpoints = new CheckpointPolicy(pretrain);
-        var log = new StepLog(session.Log, display, ranks, pretrain.Batch, pretrain.Epochs, stepsPerEpoch, session.Schedule.TotalSteps);
+        var log = new StepLog(session.Log, display, ranks, pretrain.Batch, pretrain.Epochs, stepsPerEpoch,
+            session.Schedule.TotalSteps);
         var health = new HealthProbe(model, environment.HeldOut, experiment.Seed, device, display);
         var online = new OnlineEvaluation(Evaluator.For(session), experiment.Eval, pretrain.Epochs, session.Log, display);
         var losses = new List<double>();
@@ -79,12 +87,12 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         {
             int epoch = state.CompletedEpochs;
             long step = state.Step, first = state.StepInEpoch;
-            // drop path draws per image of a rank's share, so each rank has its own stream; rank 0's is a single process's
+            // drop path draws per image of a rank's share, so each rank has its own stream (rank 0's: one process's)
             Seeding.SeedDefaultGenerators(experiment.Seed, RandomStream.ModelNoise, epoch, ranks.Rank);
             using var masks = Seeding.Generator(experiment.Seed, RandomStream.Masks, epoch);
             if (first > 0) session.Generators.Restore(masks);
-            using var batches = new EpochImages(environment.Train, augmentation, pretrain.Batch, session.Share, experiment.Seed, epoch,
-                first, stepsPerEpoch, experiment.DataOptions.PrefetchFor(device), device);
+            using var batches = new EpochImages(environment.Train, augmentation, pretrain.Batch, session.Share,
+                experiment.Seed, epoch, first, stepsPerEpoch, experiment.DataOptions.PrefetchFor(device), device);
             using var lossSum = zeros(1, device: device).fill_(state.EpochLossSum);
             using var guard = new NonFiniteGuard(device, session.Schedule.At);
             model.Train(true);
@@ -93,15 +101,18 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             {
                 using var scope = NewDisposeScope();
                 var batch = batches.Batch(i);
-                // masks are drawn for the whole global batch on every rank, so image i gets the same mask for any number of ranks
-                var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, masks).Rows(session.Share.Start, session.Share.Size).To(device);
+                // masks are drawn for the whole global batch on every rank: image i's mask is the same for any number of ranks
+                var plan = model.Masking.Sample(pretrain.Batch, model.Encoder.Grid, masks)
+                    .Rows(session.Share.Start, session.Share.Size).To(device);
                 double lr = session.Schedule.At(step);
                 var progress = new TrainingProgress
                 {
                     CurrentEpoch = epoch, CompletedEpochs = epoch, TotalEpochs = pretrain.Epochs,
                     CompletedSteps = step + 1, TotalSteps = session.Schedule.TotalSteps,
                 };
-                var output = model.TrainStep(batch, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad, progress, session.Gradients);
+                // forward (autocast), backward, gradient allreduce (data parallel), clip, AdamW step, the target's step hook
+                var output = model.TrainStep(batch, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad, progress,
+                    session.Gradients);
                 step++;
                 PausePoints.Reach(PausePoints.Step);
                 lossSum.add_(output.Loss.Loss.detach());
@@ -137,28 +148,34 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             online.RunIfDue(state);
             clock.Start();
 
-            bool stopping = stopAfterEpochs is { } stop && state.CompletedEpochs >= stop && state.CompletedEpochs < pretrain.Epochs;
+            bool stopping = stopAfterEpochs is { } stop && state.CompletedEpochs >= stop
+                && state.CompletedEpochs < pretrain.Epochs;
             if (stopping || checkpoints.DueAfterEpoch(state.CompletedEpochs, state.Step))
             {
                 session.SaveCheckpoint(state);
                 checkpoints.Saved();
             }
-            if (stopping) return new TrainingOutcome(state, losses, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), Stopped: true);
+            if (stopping) return new TrainingOutcome(state, losses, images / clock.Elapsed.TotalSeconds, Stopped: true);
         }
         clock.Stop();
         state = state with { TrainSeconds = TrainSeconds() };
         return new TrainingOutcome(state, losses, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), Stopped: false);
     }
 
-    /// <summary>The last stage: a checkpoint even for zero epochs, the final evaluations, the reconstruction sample and results.json.</summary>
-    (IReadOnlyList<HeadOutcome> Heads, ReconstructionSample? Reconstruction) Finish(TrainingSession session, TrainingOutcome training)
+    /// <summary>
+    /// The last stage: a checkpoint even for zero epochs, the final evaluations, the reconstruction sample and
+    /// results.json.
+    /// </summary>
+    (IReadOnlyList<HeadOutcome> Heads, ReconstructionSample? Reconstruction) Finish(TrainingSession session,
+        TrainingOutcome training)
     {
         var (experiment, environment) = (session.Experiment, session.Environment);
         if (experiment.Pretrain.Epochs == 0 && !session.Folder.HasCheckpoint) session.SaveCheckpoint(training.State);
         var heads = Evaluator.For(session).Run(experiment.Eval);
-        var reconstruction = ReconstructionSample.Draw(session.Model, environment.HeldOut, experiment.Pretrain.ReconstructionImages, experiment.Seed, environment.Device);
-        if (session.IsWriter) session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed, experiment.Pretrain.Epochs,
-            training.State.TrainSeconds, training.ImagesPerSecond, heads));
+        var reconstruction = ReconstructionSample.Draw(session.Model, environment.HeldOut,
+            experiment.Pretrain.ReconstructionImages, experiment.Seed, environment.Device);
+        if (session.IsWriter) session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed,
+            experiment.Pretrain.Epochs, training.State.TrainSeconds, training.ImagesPerSecond, heads));
         return (heads, reconstruction);
     }
 }

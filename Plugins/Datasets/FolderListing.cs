@@ -19,8 +19,9 @@ public sealed class FolderListing
     public required FolderSplit Train { get; init; }
     public FolderSplit? Test { get; init; }
 
-    public static FolderListing Read(string root, ImageFolderOptions options)
+    public static FolderListing Read(string root, ImageFolderOptions options, Action<string>? warn = null)
     {
+        var walk = new FolderWalk(warn ?? (_ => { }));
         if (!Directory.Exists(root))
             throw new DataSourceException($"image folder not found: {root}", "set data.root to a folder of images (or of class sub-folders).");
         var trainFolder = Path.Combine(root, "train");
@@ -28,11 +29,11 @@ public sealed class FolderListing
         bool imageNetLayout = Directory.Exists(trainFolder) && valFolder is not null;
         if (!imageNetLayout) trainFolder = root;
 
-        var (classes, train) = List(trainFolder, options.Unlabelled, knownClasses: null);
+        var (classes, train) = List(walk, trainFolder, options.Unlabelled, knownClasses: null);
         FolderSplit? test = null;
         if (imageNetLayout)
         {
-            (_, test) = List(valFolder!, options.Unlabelled, classes);
+            (_, test) = List(walk, valFolder!, options.Unlabelled, classes);
         }
         else if (options.ValFraction > 0)
         {
@@ -41,12 +42,12 @@ public sealed class FolderListing
         return new FolderListing { ClassNames = classes, Train = train, Test = test };
     }
 
-    static (string[] Classes, FolderSplit Split) List(string folder, bool unlabelled, string[]? knownClasses)
+    static (string[] Classes, FolderSplit Split) List(FolderWalk walk, string folder, bool unlabelled, string[]? knownClasses)
     {
         var subfolders = Directory.GetDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
         if (unlabelled || subfolders.Length == 0)
         {
-            var all = Images(folder, unlabelled ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly);
+            var all = walk.Images(folder, recursive: unlabelled);
             if (all.Length == 0) throw NoImages(folder);
             return ([], new FolderSplit(folder, all, [.. all.Select(_ => -1)]));
         }
@@ -59,7 +60,7 @@ public sealed class FolderListing
             if (label < 0)
                 throw new DataSourceException($"{subfolder} is a class the training folder does not have (its classes: {string.Join(", ", classes.Take(5))}{(classes.Length > 5 ? ", ..." : "")}).",
                     "use the same class folder names in train/ and val/.");
-            var images = Images(subfolder, SearchOption.AllDirectories);
+            var images = walk.Images(subfolder, recursive: true);
             if (images.Length == 0)
                 throw new DataSourceException($"class folder {subfolder} has no images ({string.Join(", ", Extensions)}).", "add images to it or remove the folder.");
             files.AddRange(images);
@@ -68,10 +69,9 @@ public sealed class FolderListing
         return (classes, new FolderSplit(folder, [.. files], [.. labels]));
     }
 
-    static string[] Images(string folder, SearchOption depth) =>
-        [.. Directory.EnumerateFiles(folder, "*", depth)
-            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()) && !Path.GetFileName(f).StartsWith('.'))
-            .Order(StringComparer.Ordinal)];
+    /// <summary>Whether a file name is an image the listing takes (by extension; hidden files are not).</summary>
+    public static bool IsImage(string file) =>
+        Extensions.Contains(Path.GetExtension(file).ToLowerInvariant()) && !Path.GetFileName(file).StartsWith('.');
 
     static DataSourceException NoImages(string folder) =>
         new($"no images ({string.Join(", ", Extensions)}) in {folder}.", "point data.root at a folder of images, or of class sub-folders of images.");

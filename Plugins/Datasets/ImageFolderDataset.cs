@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using SdAE.Abstractions.Data;
 using SdAE.Abstractions.Options;
+using SdAE.Abstractions.Plugins;
 
 namespace SdAE.Plugins.Datasets;
 
@@ -40,11 +41,12 @@ public sealed class ImageFolderDataset : IDatasetSource
     readonly string root;
     readonly Lazy<FolderListing> listing;
 
-    public ImageFolderDataset(ImageFolderOptions options)
+    public ImageFolderDataset(ImageFolderOptions options, PluginContext? context = null)
     {
         this.options = options;
         root = options.Root.Length == 0 ? "" : ExpandRoot(options.Root);
-        listing = new(() => FolderListing.Read(root, options));
+        var progress = context?.Progress ?? NullProgressReporter.Instance;
+        listing = new(() => FolderListing.Read(root, options, progress.Info));
     }
 
     public IImageSource? Open(DataSplit split, DataRequest request)
@@ -56,13 +58,31 @@ public sealed class ImageFolderDataset : IDatasetSource
         return new FolderImageSource(name, chosen, listing.Value.ClassNames, size, options, request.ImageSize == 0, CacheKey(chosen, size));
     }
 
-    /// <summary>Without data.image_size the images' own size is used, so they must all be square and the same size.</summary>
+    /// <summary>
+    /// Without data.image_size the images' own size is used, so they must all be square and the same
+    /// size: the first readable image's. Unreadable files are left to decoding, which skips them with a
+    /// warning each up to data.max_unreadable, as it does with data.image_size set.
+    /// </summary>
     static int NativeSize(FolderSplit split)
     {
-        var first = ImageDecoder.Dimensions(split.Files[0]);
-        if (first.Width != first.Height)
-            throw new DataSourceException($"{split.Files[0]} is {first.Width}x{first.Height}, not square, and data.image_size is not set.", "set data.image_size (images are then resized and cropped to it).");
-        return first.Width;
+        UnreadableImageException? firstProblem = null;
+        foreach (var file in split.Files)
+        {
+            try
+            {
+                var size = ImageDecoder.Dimensions(file);
+                if (size.Width != size.Height)
+                    throw new DataSourceException($"{file} is {size.Width}x{size.Height}, not square, and data.image_size is not set.",
+                        "set data.image_size (images are then resized and cropped to it).");
+                return size.Width;
+            }
+            catch (UnreadableImageException e)
+            {
+                firstProblem ??= e;
+            }
+        }
+        throw new DataSourceException($"none of the {split.Files.Length} images in {split.Folder} can be read (e.g. {firstProblem!.Message}).",
+            "remove or replace the broken files.");
     }
 
     string CacheKey(FolderSplit split, int size)
