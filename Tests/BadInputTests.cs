@@ -108,6 +108,21 @@ public class BadInputTests() : StripeDataFixture(trainCount: 64, testCount: 20)
             return ["sweep", t.Write("sweep: s\nbase: base.yaml\nvariants:\n  a: { masking: { rato: 0.5 } }\n", "sweep.yaml"), "--dry-run"];
         }),
         new("unknown command option", "run", t => ["run", t.Write(t.Valid), "--stop-after", "zero"]),
+        new("init_from a text file named .pth", "validate", t =>
+        {
+            t.Write("these are not weights", "weights.pth");
+            return t.Validate(t.Valid.ReplaceOnce("patch: 7", "patch: 7, init_from: weights.pth"));
+        }),
+        new("init_from 8 random bytes named .safetensors", "validate", t =>
+        {
+            File.WriteAllBytes(Path.Combine(t.folder.Path, "weights.safetensors"), [0x13, 0x9f, 0x44, 0x01, 0xee, 0x72, 0x05, 0xc1]);
+            return t.Validate(t.Valid.ReplaceOnce("patch: 7", "patch: 7, init_from: weights.safetensors"));
+        }),
+        new("sweep with an empty grid list", "sweep", t =>
+        {
+            t.Write(t.Valid, "base.yaml");
+            return ["sweep", t.Write("sweep: s\nbase: base.yaml\ngrid: { seed: [] }\n", "sweep.yaml"), "--dry-run"];
+        }),
     ];
 
     RunLock? held;
@@ -117,7 +132,7 @@ public class BadInputTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     [TestCaseSource(nameof(Cases))]
     public void GivesExitCodeTwoAndOneShortMessage(Case bad)
     {
-        var (exitCode, errors, output) = SdaeInProcess(bad.Arguments(this));
+        var (exitCode, errors, output) = SdaeCommand.InProcess(bad.Arguments(this));
         var lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         TestContext.Out.WriteLine($"| {bad.Name} | `sdae {bad.Command}` | {errors.Trim().Replace(folder.Path, "…").Replace("|", "\\|")} |");
         Assert.That(exitCode, Is.EqualTo(2), errors + output);
@@ -145,22 +160,4 @@ public class BadInputTests() : StripeDataFixture(trainCount: 64, testCount: 20)
 
     [Test]
     public void TheMatrixHasAtLeastTwentyFiveCases() => Assert.That(Cases().Count(), Is.GreaterThanOrEqualTo(25));
-
-    static (int ExitCode, string Errors, string Output) SdaeInProcess(string[] args)
-    {
-        var (oldOut, oldError) = (Console.Out, Console.Error);
-        var (output, errors) = (new StringWriter(), new StringWriter());
-        Console.SetOut(output);
-        Console.SetError(errors);
-        try
-        {
-            int exitCode = SdaeApp.Run(args);
-            return (exitCode, errors.ToString(), output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-        }
-    }
 }

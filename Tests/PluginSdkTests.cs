@@ -28,7 +28,8 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
     [Test]
     public void EachTemplateBuildsAgainstTheLocalFeedPassesItsTestsAndTrainsThroughPlugins()
     {
-        var version = $"1.0.0-ci.{DateTime.UtcNow:yyyyMMddHHmmss}";
+        // a prerelease of the contract's own version: package validation wants at least the baseline's assembly version
+        var version = $"{SdAE.Host.Plugins.PluginCatalog.ContractVersion.ToString(3)}-ci.{DateTime.UtcNow:yyyyMMddHHmmss}";
         var feed = Path.Combine(folder.Path, "feed");
         foreach (var project in new[] { "Abstractions", "Training", "Testing", "templates", "Host" })
         {

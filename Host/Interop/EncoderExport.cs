@@ -22,6 +22,9 @@ public static class EncoderExport
     public static (string File, string Sidecar, int Tensors) Run(ExportRequest request, Action<string> info)
     {
         var folder = CheckpointEvaluation.RequireEvaluableRun(request.RunDirectory);
+        var extension = request.Format == StateDictFormat.Safetensors ? ".safetensors" : ".pth";
+        var file = Path.GetFullPath(request.Output ?? Path.Combine(folder.Path, $"encoder-{request.Encoder.ToString().ToLowerInvariant()}{extension}"));
+        CheckDestination(file);
         using var loaded = ExperimentLoader.Load(folder.ConfigPath);
         var experiment = loaded.Experiment;
         bool isVit = experiment.Backbone!.Type == "vit";
@@ -41,12 +44,35 @@ public static class EncoderExport
             if (model.Decoder is null) throw new UserError($"target '{experiment.Target!.Type}' trains no decoder.", "export without --decoder.");
             foreach (var (name, tensor) in model.Decoder.state_dict()) tensors[$"decoder.{name}"] = tensor;
         }
-        var extension = request.Format == StateDictFormat.Safetensors ? ".safetensors" : ".pth";
-        var file = Path.GetFullPath(request.Output ?? Path.Combine(folder.Path, $"encoder-{request.Encoder.ToString().ToLowerInvariant()}{extension}"));
         AtomicFile.Write(file, temporary => StateDictFile.Save(temporary, tensors, request.Format));
         var sidecar = Path.ChangeExtension(file, ".json");
         AtomicFile.WriteAllText(sidecar, JsonSerializer.Serialize(Describe(experiment, encoder, request, header, from, isVit), new JsonSerializerOptions { WriteIndented = true }));
         return (file, sidecar, tensors.Count);
+    }
+
+    /// <summary>
+    /// Before any work: the file and its sidecar go into a folder that exists and takes a file, and
+    /// never into a run's checkpoints/ (overwriting a checkpoint would silently lose an epoch).
+    /// </summary>
+    static void CheckDestination(string file)
+    {
+        var directory = Path.GetDirectoryName(file)!;
+        if (Path.GetFileName(directory) == "checkpoints" && Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*.ckpt").Any())
+            throw new UserError($"-o {file} is inside a run's checkpoints/ folder, which holds the checkpoints a run resumes from.", "write the export elsewhere, e.g. next to the run folder.");
+        if (File.Exists(directory))
+            throw new UserError($"-o {file}: {directory} is a file, not a folder.", "choose a path whose parent is a folder.");
+        if (!Directory.Exists(directory))
+            throw new UserError($"-o {file}: the folder {directory} does not exist.", "create it first, or choose an existing folder.");
+        var probe = Path.Combine(directory, $".sdae-export-{Environment.ProcessId}.probe");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"-o {file}: cannot write in {directory} ({e.Message}).", "choose a folder you can write to.");
+        }
     }
 
     /// <summary>timm's VisionTransformer arguments (embed_dim, depth, num_heads, ...) and where the weights came from.</summary>

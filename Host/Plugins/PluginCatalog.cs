@@ -122,18 +122,21 @@ public sealed class PluginCatalog : IDisposable
         var modules = types.Where(t => typeof(IPluginModule).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }).ToList();
         if (modules.Count == 0)
             throw new PluginLoadException($"{path} has no public IPluginModule class.", "add a class implementing SdAE.Abstractions.Plugins.IPluginModule.");
-        foreach (var module in modules)
+        foreach (var module in modules) RegisterModule(module, path, services);
+    }
+
+    /// <summary>Runs one module's Register; a module that throws is the plugin's error, named with its assembly, not a crash of the host.</summary>
+    public static void RegisterModule(Type module, string path, IServiceCollection services)
+    {
+        try
         {
-            try
-            {
-                ((IPluginModule)Activator.CreateInstance(module)!).Register(services);
-            }
-            catch (Exception e) when (e is not PluginLoadException)
-            {
-                var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
-                throw new PluginLoadException($"plugin {path}: {module.FullName} failed while registering its plugins: {cause.GetType().Name}: {cause.Message}",
-                    "fix the module's Register method (or remove the assembly from 'plugins:').");
-            }
+            ((IPluginModule)Activator.CreateInstance(module)!).Register(services);
+        }
+        catch (Exception e) when (e is not PluginLoadException)
+        {
+            var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            throw new PluginLoadException($"plugin {path}: {module.FullName} failed while registering its plugins: {cause.GetType().Name}: {cause.Message}",
+                "fix the module's Register method (or remove the assembly from 'plugins:').");
         }
     }
 

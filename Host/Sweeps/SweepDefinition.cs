@@ -58,12 +58,20 @@ public sealed record SweepDefinition(
         {
             null => [],
             YamlMappingNode map => map.Children.Select(pair => (((YamlScalarNode)pair.Key).Value!,
-                (IReadOnlyList<YamlNode>)((pair.Value as YamlSequenceNode)?.Children.ToList()
-                    ?? throw Error(file, pair.Value, $"grid '{((YamlScalarNode)pair.Key).Value}' must be a list of values, e.g. [0, 1, 2].", null)),
-                (int)pair.Key.Start.Line)).ToList(),
+                GridValues(file, pair), (int)pair.Key.Start.Line)).ToList(),
             var other => throw Error(file, other, "'grid' must map dotted keys to lists.", "write grid: { seed: [0, 1, 2] }"),
         };
         return new SweepDefinition(file, sweepName, baseDirectory, baseNode, variants, grid);
+    }
+
+    static IReadOnlyList<YamlNode> GridValues(string file, KeyValuePair<YamlNode, YamlNode> pair)
+    {
+        var key = ((YamlScalarNode)pair.Key).Value;
+        var values = (pair.Value as YamlSequenceNode)?.Children.ToList()
+            ?? throw Error(file, pair.Value, $"grid '{key}' must be a list of values, e.g. [0, 1, 2].", null);
+        if (values.Count == 0)
+            throw Error(file, pair.Value, $"grid '{key}' is an empty list, which leaves no runs to make.", "give it at least one value, or remove the key.");
+        return values;
     }
 
     static (YamlMappingNode, string) LoadBase(string sweepFile, string path)

@@ -29,7 +29,17 @@ public static class StateDictFile
     public static Dictionary<string, Tensor> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no such file: {path}", path);
-        if (!IsZip(path)) return Safetensors.LoadStateDict(path);
+        if (!IsZip(path))
+        {
+            if (!LooksLikeSafetensors(path))
+                throw new InvalidDataException($"{path} is neither a PyTorch state dict (a zip, as torch.save writes) nor a safetensors file " +
+                    "(an 8-byte header length, then a JSON header); save model.state_dict() with torch.save or safetensors.");
+            try { return Safetensors.LoadStateDict(path); }
+            catch (Exception e) when (e is not IOException)
+            {
+                throw new InvalidDataException($"{path} has a safetensors header but cannot be read as one ({e.Message}).", e);
+            }
+        }
         Hashtable table;
         try { table = PyTorchUnpickler.UnpickleStateDict(path); }
         catch (Exception e) when (e is not IOException)
@@ -44,10 +54,20 @@ public static class StateDictFile
         return tensors;
     }
 
-    /// <summary>PyTorch's format is a zip archive ("PK"); anything else is read as safetensors.</summary>
+    /// <summary>PyTorch's format is a zip archive ("PK").</summary>
     static bool IsZip(string path)
     {
         using var file = File.OpenRead(path);
         return file.ReadByte() == 'P' && file.ReadByte() == 'K';
+    }
+
+    /// <summary>A safetensors file starts with its header's length (little-endian, within the file) and the header's '{'.</summary>
+    static bool LooksLikeSafetensors(string path)
+    {
+        using var file = File.OpenRead(path);
+        var start = new byte[9];
+        if (file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) < start.Length) return false;
+        ulong headerLength = BitConverter.ToUInt64(start, 0);
+        return headerLength >= 2 && headerLength <= (ulong)file.Length - 8 && start[8] == (byte)'{';
     }
 }
