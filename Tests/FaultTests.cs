@@ -22,8 +22,11 @@ public class FaultTests() : StripeDataFixture(trainCount: 256, testCount: 60)
 
     static string Sdae => Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll");
 
-    /// <summary>Runs `sdae run` to its end, or until it pauses at <paramref name="pauseAt"/> and is killed with SIGKILL there.</summary>
-    static (int ExitCode, string Output) RunSdae(string experiment, string? pauseAt = null)
+    /// <summary>
+    /// Runs `sdae run` to its end, or until it pauses at <paramref name="pauseAt"/> and is killed with SIGKILL there
+    /// (or sent <paramref name="signal"/>, e.g. TERM, which lets it go on to stop by itself).
+    /// </summary>
+    static (int ExitCode, string Output) RunSdae(string experiment, string? pauseAt = null, string? signal = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { Sdae, "run", experiment }) start.ArgumentList.Add(argument);
@@ -45,7 +48,8 @@ public class FaultTests() : StripeDataFixture(trainCount: 256, testCount: 60)
             var exited = process.WaitForExitAsync();
             if (Task.WaitAny([paused.Task, exited], TimeSpan.FromMinutes(2)) != 0)
                 Assert.Fail($"sdae never paused at {pauseAt}:\n{output}");
-            process.Kill();   // SIGKILL: no finally blocks, no flushing, no lock release
+            if (signal is null) process.Kill();   // SIGKILL: no finally blocks, no flushing, no lock release
+            else Assert.That(ChildProcess.Run("kill", ["-s", signal, process.Id.ToString()]).ExitCode, Is.EqualTo(0));
         }
         if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(); Assert.Fail($"sdae did not finish:\n{output}"); }
         process.WaitForExit();
@@ -110,6 +114,33 @@ public class FaultTests() : StripeDataFixture(trainCount: 256, testCount: 60)
             var checkpoints = Path.Combine(folder.Path, name, "tiny", "default", "checkpoints");
             Assert.That(Directory.GetFiles(checkpoints).Select(Path.GetFileName), Is.EquivalentTo(new[] { "last.ckpt", "previous.ckpt" }), $"{point}: no unfinished write is left");
         }
+    }
+
+    [TestCase("INT", 130)]
+    [TestCase("TERM", 143)]
+    public void ASignalMidEpochCostsOnlyTheStepCheckpointsThereAndTheRerunEndsAsAnUninterruptedRun(string signal, int exitCode)
+    {
+        var whole = RunSdae(folder.Write("whole.yaml", Yaml("whole")));
+        Assert.That(whole.ExitCode, Is.EqualTo(0), whole.Output);
+        var experiment = folder.Write($"sig{signal}.yaml", Yaml($"sig{signal}"));
+        var run = new RunFolder(Path.Combine(folder.Path, $"sig{signal}", "tiny", "default"));
+
+        // step 5 of epoch 1: no step checkpoint is due there (every 3 steps), so the one found is the signal's
+        var stopped = RunSdae(experiment, pauseAt: $"{PausePoints.Step}:5", signal: signal);
+        Assert.That(stopped.ExitCode, Is.EqualTo(exitCode), stopped.Output);
+        Assert.That(stopped.Output, Does.Contain($"stopped by SIG{signal} after step 5").And.Contain("run the same command again"));
+        var header = Checkpoint.ReadHeaderOf(run.CheckpointPath);
+        Assert.That((header.Step, header.StepInEpoch), Is.EqualTo((5L, 5L)), "the checkpoint is the signal's, after the step it finished");
+        Assert.That(File.Exists(RunLock.PathIn(run.Path)), Is.False, "the lock is released");
+        Assert.That(run.HasResults, Is.False);
+
+        var resumed = RunSdae(experiment);
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.Output);
+        Assert.That(resumed.Output, Does.Contain("5 of 8 steps of epoch 1").And.Not.Contain("taking over"));
+        var (expected, actual) = (Outcome(Path.Combine(folder.Path, "whole", "tiny", "default")), Outcome(run.Path));
+        Assert.That(actual.Metrics, Is.EqualTo(expected.Metrics), "metrics.jsonl");
+        Assert.That(actual.Results, Is.EqualTo(expected.Results), "results.json");
+        Assert.That(actual.Weights.AsSpan().SequenceEqual(expected.Weights), Is.True, "the final checkpoint's tensors");
     }
 
     [Test]

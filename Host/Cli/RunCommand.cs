@@ -25,18 +25,20 @@ public sealed class RunCommand : Command<RunSettings>
     public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellationToken)
     {
         using var loaded = ExperimentLoader.Load(settings.Experiment);
+        using var stop = StopSignal.Listen();
         if (LaunchEnvironment.Rank > 0)
         {
             // another rank of a data-parallel run: the same work as rank 0, which alone reports and writes
-            using var _ = new Pretrainer(loaded, SilentTrainingDisplay.Instance, settings.StopAfter).Run();
-            return 0;
+            using var rank = new Pretrainer(loaded, SilentTrainingDisplay.Instance, settings.StopAfter, stop).Run();
+            return rank.Stopped && stop.Requested ? stop.ExitCode : 0;
         }
         using var outcome = ConsoleTrainingDisplay.Run(display =>
         {
-            var trained = new Pretrainer(loaded, display, settings.StopAfter).Run();
-            RunReports.Write(trained, display);
+            var trained = new Pretrainer(loaded, display, settings.StopAfter, stop).Run();
+            if (!stop.Requested) RunReports.Write(trained, display);
             return trained;
         });
+        if (outcome.Stopped && stop.Requested) return stop.ExitCode;
         if (outcome.Heads.Count > 0) ResultsTable.Print(loaded.Experiment.Name, outcome);
         return 0;
     }

@@ -24,7 +24,8 @@ public sealed class Evaluator(Plugins.PluginCatalog catalog, Func<PluginSpec, En
 
     public static Evaluator For(TrainingSession session) => For(session.Loaded, session.Environment, session.Model, session.Ranks);
 
-    public IReadOnlyList<HeadOutcome> Run(IEnumerable<PluginSpec> heads)
+    /// <summary>Runs the heads in order; <paramref name="stopRequested"/>, when it turns true, skips the heads not yet started.</summary>
+    public IReadOnlyList<HeadOutcome> Run(IEnumerable<PluginSpec> heads, Func<bool>? stopRequested = null)
     {
         var outcomes = new List<HeadOutcome>();
         using var features = new FeatureCache();
@@ -33,6 +34,7 @@ public sealed class Evaluator(Plugins.PluginCatalog catalog, Func<PluginSpec, En
         {
             foreach (var spec in heads)
             {
+                if (stopRequested?.Invoke() == true) break;
                 var clock = Stopwatch.StartNew();
                 var labelled = spec.LabelsPerClass == 0 ? train
                     : subsets.TryGetValue(spec.LabelsPerClass, out var subset) ? subset

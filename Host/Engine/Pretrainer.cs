@@ -10,11 +10,12 @@ using static TorchSharp.torch;
 namespace SdAE.Host.Engine;
 
 /// <summary>
-/// What a pre-training session reports. <see cref="Heads"/> is empty when it stopped early;
-/// <see cref="Reconstruction"/> (owned by the outcome) is there for targets that predict pixels.
+/// What a pre-training session reports. <see cref="Heads"/> is empty when it stopped early
+/// (<see cref="Stopped"/>: asked to, or by a signal); <see cref="Reconstruction"/> (owned by the outcome) is
+/// there for targets that predict pixels.
 /// </summary>
 public sealed record RunOutcome(RunFolder Folder, IReadOnlyList<HeadOutcome> Heads, IReadOnlyList<double> EpochLosses,
-    double TrainSeconds, double ImagesPerSecond, ReconstructionSample? Reconstruction = null) : IDisposable
+    double TrainSeconds, double ImagesPerSecond, ReconstructionSample? Reconstruction = null, bool Stopped = false) : IDisposable
 {
     public void Dispose() => Reconstruction?.Dispose();
 }
@@ -29,9 +30,9 @@ public sealed record RunOutcome(RunFolder Folder, IReadOnlyList<HeadOutcome> Hea
 /// </summary>
 /// <remarks>
 /// <paramref name="stopAfterEpochs"/> ends the session early after that many completed epochs, with a checkpoint,
-/// so a later run resumes.
+/// so a later run resumes; <paramref name="stop"/> (SIGINT, SIGTERM) ends it after the current step, also with one.
 /// </remarks>
-public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display, int? stopAfterEpochs = null)
+public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display, int? stopAfterEpochs = null, StopSignal? stop = null)
 {
     /// <summary>What the epochs of one session did.</summary>
     sealed record TrainingOutcome(TrainingState State, IReadOnlyList<double> EpochLosses, double ImagesPerSecond,
@@ -51,11 +52,19 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         var training = TrainEpochs(session, start);
         if (training.Stopped)
         {
-            display.Info($"stopped after epoch {training.State.CompletedEpochs} as asked; " +
-                $"run again to resume from {folder.CheckpointPath}");
-            return new RunOutcome(folder, [], training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond);
+            display.Info(stop?.Signal is { } signal
+                ? $"stopped by {signal} after step {training.State.Step}; checkpoint written; run the same command again to resume"
+                : $"stopped after epoch {training.State.CompletedEpochs} as asked; run again to resume from {folder.CheckpointPath}");
+            return new RunOutcome(folder, [], training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond,
+                Stopped: true);
         }
         var (heads, reconstruction) = Finish(session, training);
+        if (stop?.Signal is { } late)
+        {
+            reconstruction?.Dispose();
+            display.Info($"stopped by {late} during the final evaluation; pre-training is complete: run the same command again to evaluate");
+            return new RunOutcome(folder, [], training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond, Stopped: true);
+        }
         return new RunOutcome(folder, heads, training.EpochLosses, training.State.TrainSeconds, training.ImagesPerSecond,
             reconstruction);
     }
@@ -123,13 +132,17 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
                     guard.ThrowIfAny();
                     log.Write(epoch, i + 1, step, lr, output.Loss);
                 }
-                if (i < stepsPerEpoch - 1 && checkpoints.DueAfterStep(step))
+                bool signalled = StopAgreed(ranks);
+                if (i < stepsPerEpoch - 1 && (signalled || checkpoints.DueAfterStep(step)))
                 {
                     guard.ThrowIfAny();
                     session.Generators.Capture(masks);
-                    session.SaveCheckpoint(new TrainingState(epoch, step, TrainSeconds(), i + 1, lossSum.item<float>()));
+                    var midEpoch = new TrainingState(epoch, step, TrainSeconds(), i + 1, lossSum.item<float>());
+                    session.SaveCheckpoint(midEpoch);
                     checkpoints.Saved();
+                    if (signalled) return new TrainingOutcome(midEpoch, losses, images / clock.Elapsed.TotalSeconds, Stopped: true);
                 }
+                if (signalled) break;   // the epoch's last step: the epoch ends as usual, then the run stops
             }
 
             model.Target.AfterEpoch(new TrainingProgress
@@ -148,7 +161,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             online.RunIfDue(state);
             clock.Start();
 
-            bool stopping = stopAfterEpochs is { } stop && state.CompletedEpochs >= stop
+            bool stopping = (stop?.Requested == true || stopAfterEpochs is { } after && state.CompletedEpochs >= after)
                 && state.CompletedEpochs < pretrain.Epochs;
             if (stopping || checkpoints.DueAfterEpoch(state.CompletedEpochs, state.Step))
             {
@@ -163,6 +176,20 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
     }
 
     /// <summary>
+    /// Whether to stop after this step: a stop signal reached this process or, with several ranks, any of them
+    /// (one small allreduce per step then, so every rank stops after the same step).
+    /// </summary>
+    bool StopAgreed(SdAE.Abstractions.Distributed.ICollectives ranks)
+    {
+        if (stop is null) return false;
+        if (ranks.Size == 1) return stop.Requested;
+        using var flag = tensor(stop.Requested ? 1f : 0f).reshape(1);
+        ranks.AllReduceSum(flag);
+        if (flag.item<float>() > 0) stop.Request(System.Runtime.InteropServices.PosixSignal.SIGTERM);
+        return stop.Requested;
+    }
+
+    /// <summary>
     /// The last stage: a checkpoint even for zero epochs, the final evaluations, the reconstruction sample and
     /// results.json.
     /// </summary>
@@ -171,7 +198,8 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
     {
         var (experiment, environment) = (session.Experiment, session.Environment);
         if (experiment.Pretrain.Epochs == 0 && !session.Folder.HasCheckpoint) session.SaveCheckpoint(training.State);
-        var heads = Evaluator.For(session).Run(experiment.Eval);
+        var heads = Evaluator.For(session).Run(experiment.Eval, () => stop?.Requested == true);
+        if (stop?.Requested == true) return (heads, null);   // no results.json: the next run evaluates again
         var reconstruction = ReconstructionSample.Draw(session.Model, environment.HeldOut,
             experiment.Pretrain.ReconstructionImages, experiment.Seed, environment.Device);
         if (session.IsWriter) session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed,
