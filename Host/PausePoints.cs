@@ -2,7 +2,7 @@ namespace SdAE.Host;
 
 /// <summary>
 /// Fault injection for the kill -9 tests: with SDAE_TEST_PAUSE_AT=&lt;point&gt;:&lt;n&gt; the n-th arrival at
-/// that point prints "SDAE_PAUSED &lt;point&gt; &lt;n&gt;" and waits until killed or sent a stop signal, so a test can
+/// that point prints "SDAE_PAUSED &lt;point&gt; &lt;n&gt; pid &lt;pid&gt;" and waits until killed or sent a stop signal, so a test can
 /// SIGKILL (or SIGTERM) the process exactly there (mid-epoch, inside a checkpoint write, inside an evaluation). Unset, as outside
 /// those tests, <see cref="Reach"/> is one comparison.
 /// </summary>
@@ -18,7 +18,7 @@ public static class PausePoints
     {
         if (Target is not { } target || target.Point != point) return;
         if (Interlocked.Increment(ref arrivals) != target.Arrival) return;
-        Console.Out.WriteLine($"SDAE_PAUSED {point} {target.Arrival}");
+        Console.Out.WriteLine($"SDAE_PAUSED {point} {target.Arrival} pid {Environment.ProcessId}");
         Console.Out.Flush();
         resumed.Wait();   // forever, unless a stop signal arrives (the graceful-stop tests)
     }

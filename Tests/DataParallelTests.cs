@@ -113,6 +113,39 @@ public class DataParallelTests() : StripeDataFixture(trainCount: 256, testCount:
     }
 
     [Test]
+    public void SigtermToOneRankStopsBothAfterTheSameStepAndTheResumedRunEndsAsOneProcess()
+    {
+        var one = folder.Write("one.yaml", SdaeMethod("one"));
+        var two = folder.Write("two.yaml", SdaeMethod("two"));
+        Assert.That(Single(one).ExitCode, Is.EqualTo(0));
+        // MPMD: rank 1 pauses after its third step; rank 0 goes on until it waits for rank 1 in the step's stop agreement
+        var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-np", "1", "dotnet", Sdae, "run", two, ":", "-x", "SDAE_TEST_PAUSE_AT=step:3", "-np", "1", "dotnet", Sdae, "run", two })
+            start.ArgumentList.Add(argument);
+        foreach (var (name, value) in MpiEnvironment()) start.Environment[name] = value;
+        using var mpirun = Process.Start(start)!;
+        var errors = mpirun.StandardError.ReadToEndAsync();
+        string? paused = null;
+        while (mpirun.StandardOutput.ReadLine() is { } line)
+            if (line.Contains("SDAE_PAUSED")) { paused = line; break; }   // Open MPI may put terminal codes before it
+        Assert.That(paused, Is.Not.Null, "rank 1 paused");
+        var rankOne = paused!.Split(' ')[^1];
+        Assert.That(ChildProcess.Run("kill", ["-s", "TERM", rankOne]).ExitCode, Is.EqualTo(0));
+        var output = mpirun.StandardOutput.ReadToEnd();
+        Assert.That(mpirun.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, output);
+        Assert.That(mpirun.ExitCode, Is.Not.EqualTo(0), "a stopped run does not report success");
+        Assert.That(output, Does.Contain("stopped by SIGTERM after step 3"), output + errors.Result);
+
+        using var loaded = ExperimentLoader.Load(two);
+        var header = Checkpoint.ReadHeaderOf(RunFolder.For(loaded.Experiment).CheckpointPath);
+        Assert.That((header.Step, header.StepInEpoch), Is.EqualTo((3L, 3L)), "both ranks stopped after step 3: rank 0 wrote that step's checkpoint");
+        var resumed = Mpirun(2, two);
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.All);
+        Assert.That(resumed.Output, Does.Contain("3 of 8 steps of epoch 1"));
+        AssertSameTraining(one, two, resumed.All);
+    }
+
+    [Test]
     public void ARankThatHangsMakesTheOthersStopWithAClearErrorInsteadOfWaitingForever()
     {
         var experiment = folder.Write("hang.yaml", Mae("hang"));
