@@ -108,6 +108,7 @@ public class BadInputTests() : StripeDataFixture(trainCount: 64, testCount: 20)
             return ["sweep", t.Write("sweep: s\nbase: base.yaml\nvariants:\n  a: { masking: { rato: 0.5 } }\n", "sweep.yaml"), "--dry-run"];
         }),
         new("unknown command option", "run", t => ["run", t.Write(t.Valid), "--stop-after", "zero"]),
+        new("teacher_latent with masking that gives no folds", "validate", t => t.Validate(t.Valid.ReplaceOnce("type: pixel", "type: teacher_latent"))),
         new("init_from a text file named .pth", "validate", t =>
         {
             t.Write("these are not weights", "weights.pth");

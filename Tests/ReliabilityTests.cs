@@ -38,6 +38,23 @@ public class ReliabilityTests() : StripeDataFixture(trainCount: 64, testCount: 2
     }
 
     [Test]
+    public void ExportNeedsOnlyTheRunFolderAndItsSidecarSaysHowToNormaliseInputs()
+    {
+        var yaml = folder.Write("tiny.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64));
+        Assert.That(SdaeCommand.InProcess("run", yaml).ExitCode, Is.EqualTo(0));
+        var data = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.Path, "runs", "tiny", "default", "data.json"))).RootElement;
+        Directory.Delete(dataRoot, recursive: true);   // as if exported on another machine, or from another folder
+
+        var output = Path.Combine(folder.Path, "enc.safetensors");
+        var (exitCode, errors, _) = SdaeCommand.InProcess("export", Path.Combine(folder.Path, "runs", "tiny", "default"), "-o", output);
+        Assert.That(exitCode, Is.EqualTo(0), errors);
+        var input = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(output, ".json"))).RootElement.GetProperty("input");
+        Assert.That((input.GetProperty("image_size").GetInt32(), input.GetProperty("channels").GetInt32()), Is.EqualTo((28, 1)));
+        Assert.That(input.GetProperty("mean")[0].GetDouble(), Is.EqualTo(data.GetProperty("mean")[0].GetDouble()));
+        Assert.That(input.GetProperty("std")[0].GetDouble(), Is.GreaterThan(0));
+    }
+
+    [Test]
     public void ExportRefusesUnwritablePlacesAndTheRunsOwnCheckpointsBeforeWritingAnything()
     {
         var yaml = folder.Write("tiny.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64));

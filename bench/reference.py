@@ -19,7 +19,20 @@ except ImportError:
 import yaml
 
 PRESETS = {"micro": (64, 4, 4), "tiny": (192, 12, 3), "small": (384, 12, 6), "base": (768, 12, 12)}
-DATASET_SHAPE = {"fashion_mnist": (28, 1), "mnist": (28, 1)}
+# (side, channels) of each dataset plugin's images before data.image_size; image_folder's come from its options
+DATASET_SHAPE = {"fashion_mnist": (28, 1), "mnist": (28, 1), "cifar": (32, 3)}
+
+
+def data_shape(data):
+    """The training images' side and channels from the resolved data section (its dataset plugin is data.type)."""
+    kind = data["type"]
+    if kind == "image_folder":
+        if not int(data.get("image_size") or 0):
+            raise SystemExit("reference: an image_folder experiment needs data.image_size to say its image size")
+        return int(data["image_size"]), int(data.get("channels", 3))
+    if kind not in DATASET_SHAPE:
+        raise SystemExit(f"reference: dataset plugin {kind!r} has no known image shape here (known: {', '.join(DATASET_SHAPE)}, image_folder)")
+    return DATASET_SHAPE[kind]
 
 
 def sincos(width, side):
@@ -124,7 +137,7 @@ def main():
     # as sdae's precision settings: TF32 for matrix products and convolutions only when asked for
     torch.backends.cuda.matmul.allow_tf32 = args.precision == "tf32"
     torch.backends.cudnn.allow_tf32 = args.precision == "tf32"
-    image, channels = DATASET_SHAPE[c["data"]["dataset"]]
+    image, channels = data_shape(c["data"])
     image = int(c["data"]["image_size"] or 0) or image
     batch = args.batch or int(c["pretrain"]["batch"])
     target = c["target"]["type"]

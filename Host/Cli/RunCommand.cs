@@ -13,6 +13,9 @@ public sealed class RunSettings : CommandSettings
     [CommandArgument(0, "<EXPERIMENT>"), Description("Path to the experiment's YAML file.")]
     public string Experiment { get; init; } = "";
 
+    [CommandArgument(1, "[OVERRIDES]"), Description("key.path=value ... : change the file's keys (YAML values), e.g. pretrain.epochs=1 masking.ratio=0.6.")]
+    public string[] Overrides { get; init; } = [];
+
     [CommandOption("--stop-after <EPOCHS>"), Description("Stop after this many completed epochs (a checkpoint is written); run again to resume.")]
     public int? StopAfter { get; init; }
 
@@ -24,7 +27,7 @@ public sealed class RunCommand : Command<RunSettings>
 {
     public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellationToken)
     {
-        using var loaded = ExperimentLoader.Load(settings.Experiment);
+        using var loaded = ExperimentLoader.Load(settings.Experiment, settings.Overrides);
         using var stop = StopSignal.Listen();
         if (LaunchEnvironment.Rank > 0)
         {

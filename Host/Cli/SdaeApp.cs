@@ -5,6 +5,11 @@ namespace SdAE.Host.Cli;
 /// <summary>The `sdae` command line: its commands, and the error policy around them (<see cref="CliErrors"/>).</summary>
 public static class SdaeApp
 {
+    /// <summary>What `sdae --version` prints: the tool, the plugin contract it implements and the TorchSharp it runs on.</summary>
+    public static string VersionText =>
+        $"{typeof(SdaeApp).Assembly.GetName().Version!.ToString(3)} (plugin contract SdAE.Abstractions {Plugins.PluginCatalog.ContractVersion.ToString(3)}, " +
+        $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3)})";
+
     public static int Run(string[] args)
     {
         SharedMachine.LimitOpenMpSpinning();
@@ -12,10 +17,13 @@ public static class SdaeApp
         app.Configure(config =>
         {
             config.SetApplicationName("sdae");
+            config.SetApplicationVersion(VersionText);
+            config.UseStrictParsing();   // an unknown option is an error, not silently ignored
             config.PropagateExceptions();
             config.AddCommand<RunCommand>("run")
                 .WithDescription("Pre-train (and evaluate) as an experiment file says. Re-running resumes the run from its last checkpoint.")
-                .WithExample("run", "experiments/sdae_vit-micro_fmnist.yaml");
+                .WithExample("run", "experiments/sdae_vit-micro_fmnist.yaml")
+                .WithExample("run", "experiments/sdae_vit-micro_fmnist.yaml", "pretrain.epochs=1", "run=quick");
             config.AddCommand<EvalCommand>("eval")
                 .WithDescription("Evaluate an existing run's checkpoint (student or teacher encoder) without pre-training again.")
                 .WithExample("eval", "runs/sdae_vit-micro_fmnist/default", "--heads", "knn,linear_probe", "--encoder", "teacher");

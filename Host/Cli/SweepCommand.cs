@@ -13,6 +13,9 @@ public sealed class SweepSettings : CommandSettings
     [CommandArgument(0, "<SWEEP>"), Description("A sweep file: base experiment + variants + grid.")]
     public string Sweep { get; init; } = "";
 
+    [CommandArgument(1, "[OVERRIDES]"), Description("key.path=value ... : change every run's keys (YAML values), e.g. pretrain.epochs=1.")]
+    public string[] Overrides { get; init; } = [];
+
     [CommandOption("--jobs <N>"), Description("Runs at a time, each in its own process; CPU threads are split between them.")]
     [DefaultValue(1)]
     public int Jobs { get; init; } = 1;
@@ -61,7 +64,8 @@ public sealed class SweepCommand : Command<SweepSettings>
     {
         var sweep = SweepDefinition.Load(settings.Sweep);
         int threads = settings.Jobs > 1 ? Math.Max(1, Environment.ProcessorCount / settings.Jobs) : 0;
-        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep, threads));
+        var overrides = ConfigOverrides.Parse(settings.Overrides);
+        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep, threads, overrides), overrides: overrides);
         AnsiConsole.MarkupLineInterpolated($"sweep [bold]{sweep.Name}[/]: {runs.Count} runs ({sweep.Variants.Count} variants x {runs.Count / Math.Max(1, sweep.Variants.Count)} grid points), all valid");
         if (settings.DryRun)
         {

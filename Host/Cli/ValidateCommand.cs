@@ -12,6 +12,9 @@ public sealed class ValidateSettings : CommandSettings
     [CommandArgument(0, "<EXPERIMENT>"), Description("Path to the experiment's YAML file.")]
     public string Experiment { get; init; } = "";
 
+    [CommandArgument(1, "[OVERRIDES]"), Description("key.path=value ... : change the file's keys (YAML values), e.g. pretrain.epochs=1 masking.ratio=0.6.")]
+    public string[] Overrides { get; init; } = [];
+
     [CommandOption("--resolved"), Description("Print the experiment with every default filled in (YAML) instead of 'ok'.")]
     public bool Resolved { get; init; }
 }
@@ -20,7 +23,7 @@ public sealed class ValidateCommand : Command<ValidateSettings>
 {
     public override int Execute(CommandContext context, ValidateSettings settings, CancellationToken cancellationToken)
     {
-        using var loaded = ExperimentLoader.Load(settings.Experiment);
+        using var loaded = ExperimentLoader.Load(settings.Experiment, settings.Overrides);
         var e = loaded.Experiment;
         if (settings.Resolved)
         {

@@ -18,12 +18,17 @@ public sealed class LoadedExperiment(string file, Experiment experiment, PluginC
 /// <summary>Reads an experiment file: YAML parse, plugin loading (the file's `plugins:` too), binding, checks.</summary>
 public static class ExperimentLoader
 {
-    public static LoadedExperiment Load(string path, Func<IEnumerable<string>, PluginCatalog>? catalogFactory = null)
+    /// <summary>Loads the file at <paramref name="path"/> with command-line <paramref name="overrides"/> (key.path=value) applied.</summary>
+    public static LoadedExperiment Load(string path, IEnumerable<string>? overrides = null)
     {
         if (!File.Exists(path))
             throw new UserError($"experiment file not found: {path}", "check the path (experiments live in experiments/).");
         var root = Parse(path, File.ReadAllText(path));
-        return Bind(path, root, catalogFactory ?? (extra => PluginCatalog.LoadDefault(extra)));
+        if (root.Children.Keys.FirstOrDefault(k => k is YamlScalarNode { Value: "sweep" }) is { } sweep)
+            throw new ExperimentError(path, (int)sweep.Start.Line, (int)sweep.Start.Column,
+                "this is a sweep file (it has 'sweep:'), not an experiment.", $"run it with: sdae sweep {path}");
+        var parsed = ConfigOverrides.Parse(overrides);
+        return Bind(path, parsed.ApplyTo(root), extra => PluginCatalog.LoadDefault(extra), parsed);
     }
 
     public static YamlMappingNode Parse(string file, string text)
@@ -67,7 +72,8 @@ public static class ExperimentLoader
         }
     }
 
-    public static LoadedExperiment Bind(string file, YamlMappingNode root, Func<IEnumerable<string>, PluginCatalog> catalogFactory)
+    public static LoadedExperiment Bind(string file, YamlMappingNode root, Func<IEnumerable<string>, PluginCatalog> catalogFactory,
+        ConfigOverrides? overrides = null)
     {
         var extra = ExtraPluginPaths(file, root);
         PluginCatalog catalog;
@@ -83,7 +89,7 @@ public static class ExperimentLoader
 
         try
         {
-            var experiment = new YamlBinder(file, catalog).Bind<Experiment>(root, "experiment");
+            var experiment = new YamlBinder(file, catalog, overrides ?? ConfigOverrides.None).Bind<Experiment>(root, "experiment");
             experiment.Plugins = extra.Select(p => p.Path).ToList();   // absolute, so a resolved config works from its run folder
             if (experiment.Backbone?.Section is BackboneSection { InitFrom.Length: > 0 } init && !Path.IsPathRooted(init.InitFrom))
                 init.InitFrom = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, init.InitFrom));

@@ -14,7 +14,7 @@ namespace SdAE.Host.Config;
 /// <see cref="IValidatableOptions"/>. Every failure is an <see cref="ExperimentError"/> with the
 /// file, line and key. Plugin sections are resolved through the catalog.
 /// </summary>
-public sealed class YamlBinder(string file, PluginCatalog catalog)
+public sealed class YamlBinder(string file, PluginCatalog catalog, ConfigOverrides overrides)
 {
 
     public T Bind<T>(YamlMappingNode node, string what) where T : class, new() =>
@@ -190,6 +190,8 @@ public sealed class YamlBinder(string file, PluginCatalog catalog)
 
     string FirstName(PluginKind kind) => catalog.OfKind(kind).Select(f => f.Name).FirstOrDefault() ?? "name";
 
-    ExperimentError Error(YamlNode node, string message, string? fix) =>
-        new(file, (int)node.Start.Line, (int)node.Start.Column, message, fix);
+    /// <summary>A problem at <paramref name="node"/>: at its line of the file, or naming the command-line override it came from.</summary>
+    Exception Error(YamlNode node, string message, string? fix) => overrides.Origin(node) is { } origin
+        ? new UserError($"override '{origin}': {message}", fix ?? "fix the override.")
+        : new ExperimentError(file, (int)node.Start.Line, (int)node.Start.Column, message, fix);
 }

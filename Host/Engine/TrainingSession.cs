@@ -91,6 +91,8 @@ public sealed class TrainingSession : IDisposable
                 CrashReport.RunFolder = folder.Path;
                 folder.WriteOrCheckConfig(experiment);
                 folder.WriteClassNames(environment.EvalTrain.ClassNames);
+                var train = environment.Train;
+                new DataDescription(train.ImageSize, train.Channels, environment.EvalTrain.ClassCount, train.Normalization.Mean, train.Normalization.Std).Write(folder);
             }
             display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test?.Count ?? 0})");
             optimizer = model.CreateOptimizer(pretrain);

@@ -30,7 +30,10 @@ public static class EncoderExport
         bool isVit = experiment.Backbone!.Type == "vit";
         if (request.TimmNames && !isVit)
             throw new UserError($"backbone '{experiment.Backbone.Type}' is not the in-tree vit, so its keys have no timm names.", "export with --naming native.");
-        var context = ExperimentCheck.ContextFor(loaded, CPU);
+        // what the run recorded about its data, so the data need not be here; older run folders open the data for it
+        var data = DataDescription.Read(folder);
+        var context = data is null ? ExperimentCheck.ContextFor(loaded, CPU)
+            : new Abstractions.Plugins.PluginContext { ImageSize = data.ImageSize, Channels = data.Channels, ClassCount = data.ClassCount, Seed = experiment.Seed, Device = CPU };
         using var model = PretrainingModel.Build(experiment, loaded.Catalog, context);
         var (header, from) = model.LoadWeights(folder, experiment.Pretrain, info);
         var encoder = request.Encoder == EvalEncoder.Teacher
@@ -46,7 +49,16 @@ public static class EncoderExport
         }
         AtomicFile.Write(file, temporary => StateDictFile.Save(temporary, tensors, request.Format));
         var sidecar = Path.ChangeExtension(file, ".json");
-        AtomicFile.WriteAllText(sidecar, JsonSerializer.Serialize(Describe(experiment, encoder, request, header, from, isVit), new JsonSerializerOptions { WriteIndented = true }));
+        var description = Describe(experiment, encoder, request, header, from, isVit);
+        description["input"] = data is null ? null : new Dictionary<string, object>
+        {
+            ["image_size"] = data.ImageSize,
+            ["channels"] = data.Channels,
+            ["mean"] = data.Mean,
+            ["std"] = data.Std,
+            ["normalize"] = "(pixels / 255 - mean) / std, per channel",
+        };
+        AtomicFile.WriteAllText(sidecar, JsonSerializer.Serialize(description, new JsonSerializerOptions { WriteIndented = true }));
         return (file, sidecar, tensors.Count);
     }
 

@@ -18,11 +18,17 @@ public sealed record SweepDefinition(
 {
     static readonly string[] Keys = ["sweep", "base", "common", "variants", "grid"];
 
+    /// <summary>Top-level keys only an experiment file has: they tell one passed to `sdae sweep` by mistake.</summary>
+    static readonly string[] ExperimentKeys = ["name", "data", "backbone", "decoder", "masking", "target", "pretrain", "eval"];
+
     public static SweepDefinition Load(string file)
     {
         if (!System.IO.File.Exists(file))
             throw new UserError($"sweep file not found: {file}", "check the path (sweeps live in experiments/).");
         var root = ExperimentLoader.Parse(file, System.IO.File.ReadAllText(file));
+        if (Child(root, "sweep") is null && root.Children.Keys.OfType<YamlScalarNode>().FirstOrDefault(k => ExperimentKeys.Contains(k.Value)) is { } experimentKey)
+            throw Error(file, experimentKey, $"this is an experiment file (it has '{experimentKey.Value}:' and no 'sweep:'), not a sweep.",
+                $"run it with: sdae run {file} (or check it with sdae validate {file})");
         foreach (var (key, _) in root.Children)
         {
             var name = ((YamlScalarNode)key).Value!;

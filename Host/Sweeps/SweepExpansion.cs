@@ -16,7 +16,8 @@ public sealed record SweepRun(string Variant, IReadOnlyList<(string Path, string
 /// <summary>Variants x grid into complete experiments, each named &lt;sweep&gt; with its own run id.</summary>
 public static class SweepExpansion
 {
-    public static IReadOnlyList<SweepRun> Expand(SweepDefinition sweep, int threadsPerRun = 0)
+    /// <summary>Every run of the sweep; command-line <paramref name="overrides"/> apply to each, after its variant and grid point.</summary>
+    public static IReadOnlyList<SweepRun> Expand(SweepDefinition sweep, int threadsPerRun = 0, ConfigOverrides? overrides = null)
     {
         var runs = new List<SweepRun>();
         foreach (var (variant, overlay) in sweep.Variants)
@@ -38,6 +39,7 @@ public static class SweepExpansion
                     }
                     values.Add((path, value is YamlScalarNode { Value: { } text } ? text : YamlOverlay.ToText(value).Trim()));
                 }
+                overrides?.ApplyTo(tree);
                 var runId = string.Join("__", new[] { variant }.Concat(values.Select(v => RunNames.Sanitise($"{v.Item1}-{v.Item2}"))));
                 YamlOverlay.Set(tree, "name", new YamlScalarNode(sweep.Name));
                 YamlOverlay.Set(tree, "run", new YamlScalarNode(runId));
@@ -54,14 +56,14 @@ public static class SweepExpansion
 
     /// <summary>Binds every run before any starts; the first bad one fails the whole sweep, naming its variant.</summary>
     public static IReadOnlyList<(SweepRun Run, Experiment Experiment)> Validate(SweepDefinition sweep, IReadOnlyList<SweepRun> runs,
-        Func<IEnumerable<string>, PluginCatalog>? catalogFactory = null)
+        Func<IEnumerable<string>, PluginCatalog>? catalogFactory = null, ConfigOverrides? overrides = null)
     {
         var validated = new List<(SweepRun, Experiment)>();
         foreach (var run in runs)
         {
             try
             {
-                using var loaded = ExperimentLoader.Bind(sweep.File, run.Experiment, catalogFactory ?? (extra => PluginCatalog.LoadDefault(extra)));
+                using var loaded = ExperimentLoader.Bind(sweep.File, run.Experiment, catalogFactory ?? (extra => PluginCatalog.LoadDefault(extra)), overrides);
                 validated.Add((run, loaded.Experiment));
             }
             catch (ExperimentError e)

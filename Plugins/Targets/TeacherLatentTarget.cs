@@ -76,7 +76,7 @@ public sealed class TeacherLatentTarget(TeacherLatentOptions options) : IReconst
 
     public Tensor ComputeTargets(Tensor images, MaskPlan plan)
     {
-        var folds = plan.Folds ?? throw new InvalidOperationException("teacher_latent needs fold ids: use masking type multi_fold.");
+        var folds = plan.Folds ?? throw new ArgumentException("teacher_latent needs the folds of a multi-fold mask plan, and this masking gives none: use masking type multi_fold.");
         using var _ = no_grad();
         long batch = folds.shape[0], foldCount = folds.shape[1], foldSize = folds.shape[2];
         var tokens = Teacher.EmbedPatches(images);

@@ -1,0 +1,30 @@
+using SdAE.Tests.Support;
+
+namespace SdAE.Tests;
+
+/// <summary>The benchmark scripts run end to end on the CPU, so their PyTorch reference cannot rot unseen again.</summary>
+public class BenchScriptTests() : StripeDataFixture(trainCount: 64, testCount: 20)
+{
+    const string Python = "/usr/bin/python3";
+    static readonly string Repository = Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", ".."));
+
+    [TestCase("pixel")]
+    [TestCase("teacher_latent")]
+    public void CompareRunsSdaeAndThePyTorchReferenceOnTheSameExperimentAndPrintsTheRatio(string target)
+    {
+        if (ChildProcess.Run(Python, ["-c", "import torch, yaml"]).ExitCode != 0)
+            Assert.Fail("PyTorch is not installed for /usr/bin/python3: run scripts/install-pytorch.sh (apt-get install python3-torch python3-yaml).");
+        var yaml = TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64)
+            .Overlay(target == "pixel" ? "{}" : "{ masking: { type: multi_fold, ratio: 0.75, folds: 2 }, target: { type: teacher_latent } }");
+        var experiment = folder.Write("tiny.yaml", yaml);
+        var compare = ChildProcess.Run("bash", [Path.Combine(Repository, "bench", "compare.sh"), experiment, "--steps", "2", "--batch", "8"],
+            environment: new Dictionary<string, string>
+            {
+                ["SDAE"] = $"dotnet {Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll")}",
+                ["PYTHON"] = Python,
+            });
+        Assert.That(compare.ExitCode, Is.EqualTo(0), compare.All);
+        Assert.That(compare.Output, Does.Contain("time ratio").And.Contain("RESULT {"), compare.All);
+        Assert.That(compare.Output, Does.Not.Contain("reference skipped"), compare.All);
+    }
+}

@@ -1,0 +1,88 @@
+using SdAE.Host.Config;
+using SdAE.Host.Sweeps;
+using SdAE.Tests.Support;
+using YamlDotNet.RepresentationModel;
+
+namespace SdAE.Tests;
+
+/// <summary>The command line: key.path=value overrides checked like the file, strict options, --version, and each command telling the other kind of file.</summary>
+public class CommandLineTests() : StripeDataFixture(trainCount: 64, testCount: 20)
+{
+    string Experiment() => folder.Write("tiny.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 2, trainLimit: 64));
+
+    [Test]
+    public void OverridesChangeTheFilesKeysAndAreRecordedInTheResolvedConfig()
+    {
+        var (exitCode, errors, output) = SdaeCommand.InProcess("validate", Experiment(), "pretrain.epochs=3", "masking={ type: random, ratio: 0.5 }",
+            "data.augment.flip=false", "--resolved");
+        Assert.That(exitCode, Is.EqualTo(0), errors);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(output));
+        var resolved = (YamlMappingNode)stream.Documents[0].RootNode;
+        string At(params string[] path) => path.Aggregate((YamlNode)resolved, (node, key) => ((YamlMappingNode)node)[key]).ToString();
+        Assert.That((At("pretrain", "epochs"), At("masking", "ratio"), At("data", "augment", "flip")), Is.EqualTo(("3", "0.5", "false")));
+
+        var run = SdaeCommand.InProcess("run", Experiment(), "pretrain.epochs=1", "run=quick");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Errors);
+        var config = File.ReadAllText(Path.Combine(folder.Path, "runs", "tiny", "quick", "config.resolved.yaml"));
+        Assert.That(config, Does.Match(@"epochs: 1\b"), "the run trained with the override and its folder records it");
+    }
+
+    [TestCase("pretrain.epochz=1", "epochz")]
+    [TestCase("pretrain.epochs=many", "whole number")]
+    [TestCase("masking.ratio=1.5", "out of range")]
+    [TestCase("masking.type=randon", "randon")]
+    [TestCase("seed.value=1", "not a section")]
+    [TestCase("eval.4.k=5", "index")]
+    [TestCase("epochs", "key.path=value")]
+    public void ABadOverrideIsOneLineNamingTheOverride(string text, string says)
+    {
+        var (exitCode, errors, _) = SdaeCommand.InProcess("validate", Experiment(), text);
+        Assert.That(exitCode, Is.EqualTo(2), errors);
+        Assert.That(errors.Trim().Split('\n'), Has.Length.EqualTo(1), errors);
+        Assert.That(errors, Does.Contain(text).And.Contain(says).And.Not.Contain("tiny.yaml:"), "it names the override, not a line of the file");
+    }
+
+    [Test]
+    public void AnUnknownOptionIsAnErrorNotIgnored()
+    {
+        var (exitCode, errors, _) = SdaeCommand.InProcess("run", Experiment(), "--epochs", "1");
+        Assert.That(exitCode, Is.EqualTo(2), errors);
+        Assert.That(errors, Does.Contain("epochs"));
+        Assert.That(Directory.Exists(Path.Combine(folder.Path, "runs")), Is.False, "nothing ran");
+    }
+
+    [Test]
+    public void VersionNamesTheToolTheContractAndTorchSharp()
+    {
+        var version = ChildProcess.Run("dotnet", [Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll"), "--version"]);
+        Assert.That(version.ExitCode, Is.EqualTo(0), version.All);
+        Assert.That(version.Output, Does.Contain($"SdAE.Abstractions {SdAE.Host.Plugins.PluginCatalog.ContractVersion.ToString(3)}").And.Contain("TorchSharp"));
+    }
+
+    [Test]
+    public void EachCommandTellsTheOtherKindOfFileAndWhichCommandToUse()
+    {
+        var experiment = Experiment();
+        var sweep = folder.Write("sweep.yaml", "sweep: s\nbase: tiny.yaml\ngrid: { seed: [0, 1] }\n");
+        var validate = SdaeCommand.InProcess("validate", sweep);
+        Assert.That(validate.ExitCode, Is.EqualTo(2));
+        Assert.That(validate.Errors, Does.Contain("sweep file").And.Contain($"sdae sweep {sweep}"));
+        var sweepAnExperiment = SdaeCommand.InProcess("sweep", experiment, "--dry-run");
+        Assert.That(sweepAnExperiment.ExitCode, Is.EqualTo(2));
+        Assert.That(sweepAnExperiment.Errors, Does.Contain("experiment file").And.Contain($"sdae run {experiment}"));
+    }
+
+    [Test]
+    public void ASweepsOverridesApplyToEveryRunAfterItsVariantAndGridPoint()
+    {
+        Experiment();
+        var file = folder.Write("sweep.yaml", "sweep: s\nbase: tiny.yaml\nvariants:\n  a: { pretrain: { epochs: 5 } }\n  b: {}\ngrid: { seed: [0, 1] }\n");
+        var sweep = SweepDefinition.Load(file);
+        var overrides = ConfigOverrides.Parse(["pretrain.epochs=1"]);
+        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep, overrides: overrides), overrides: overrides);
+        Assert.That(runs, Has.Count.EqualTo(4));
+        Assert.That(runs.Select(r => r.Experiment.Pretrain.Epochs), Is.All.EqualTo(1));
+        Assert.That(runs.Select(r => r.Experiment.Seed).Distinct().Count(), Is.EqualTo(2), "the grid still applies");
+    }
+}
