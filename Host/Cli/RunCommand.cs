@@ -19,6 +19,9 @@ public sealed class RunSettings : CommandSettings
     [CommandOption("--stop-after <EPOCHS>"), Description("Stop after this many completed epochs (a checkpoint is written); run again to resume.")]
     public int? StopAfter { get; init; }
 
+    [CommandOption("--verbose"), Description("List every setting of every head in the results table, not only those that differ from the head's defaults.")]
+    public bool Verbose { get; init; }
+
     public override ValidationResult Validate() =>
         StopAfter is <= 0 ? ValidationResult.Error("--stop-after must be a positive number of epochs") : ValidationResult.Success();
 }
@@ -42,7 +45,7 @@ public sealed class RunCommand : Command<RunSettings>
             return trained;
         });
         if (outcome.Stopped && stop.Requested) return stop.ExitCode;
-        if (outcome.Heads.Count > 0) ResultsTable.Print(loaded.Experiment.Name, outcome);
+        if (outcome.Heads.Count > 0) ResultsTable.Print(loaded.Experiment.Name, outcome, settings.Verbose);
         return 0;
     }
 }

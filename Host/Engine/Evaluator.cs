@@ -46,7 +46,10 @@ public sealed class Evaluator(Plugins.PluginCatalog catalog, Func<PluginSpec, En
                     ["encoder"] = OptionProperties.FormatValue(spec.Encoder),
                     ["labels_per_class"] = spec.LabelsPerClass == 0 ? "all" : spec.LabelsPerClass.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
-                outcomes.Add(new HeadOutcome(spec.Label, settings, result, clock.Elapsed.TotalSeconds));
+                var defaults = Settings(Activator.CreateInstance(spec.Options.GetType())!);
+                var changed = settings.Where(s => s.Key != "labels_per_class" && (s.Key == "encoder" ? s.Value != "student" : defaults.GetValueOrDefault(s.Key) != s.Value))
+                    .ToDictionary();
+                outcomes.Add(new HeadOutcome(spec.Label, settings, result, clock.Elapsed.TotalSeconds, changed));
             }
         }
         finally

@@ -5,8 +5,12 @@ using SdAE.Abstractions.Heads;
 
 namespace SdAE.Host.Runs;
 
-/// <summary>One evaluation protocol's result, under its label in the experiment, with the settings it ran with.</summary>
-public sealed record HeadOutcome(string Label, IReadOnlyDictionary<string, string> Settings, HeadResult Result, double Seconds);
+/// <summary>
+/// One evaluation protocol's result, under its label in the experiment, with the settings it ran with
+/// (all of them, as results.json keeps them) and, when known, those that differ from the head's defaults.
+/// </summary>
+public sealed record HeadOutcome(string Label, IReadOnlyDictionary<string, string> Settings, HeadResult Result, double Seconds,
+    IReadOnlyDictionary<string, string>? ChangedSettings = null);
 
 /// <summary>results.json: the run's identity and timings, and one entry per evaluation head.</summary>
 public sealed record RunResults(string Experiment, string Run, int Seed, int Epochs, double TrainSeconds, double ImagesPerSecond, IReadOnlyList<HeadOutcome> Heads)
