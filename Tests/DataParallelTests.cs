@@ -193,43 +193,18 @@ public class DataParallelTests() : StripeDataFixture(trainCount: 256, testCount:
         using var two = ExperimentLoader.Load(twoExperiment);
         var oneFolder = RunFolder.For(one.Experiment);
         var twoFolder = RunFolder.For(two.Experiment);
-        var oneLosses = StepLosses(oneFolder);
-        var twoLosses = StepLosses(twoFolder);
+        var oneLosses = SameTraining.StepLosses(oneFolder);
+        var twoLosses = SameTraining.StepLosses(twoFolder);
         Assert.That(twoLosses, Has.Count.EqualTo(oneLosses.Count).And.Count.EqualTo(16), output);
         for (int i = 0; i < oneLosses.Count; i++)
             Assert.That(twoLosses[i], Is.EqualTo(oneLosses[i]).Within(Tolerance), $"step {i + 1}");
 
-        var context = new Abstractions.Plugins.PluginContext { ImageSize = 28, Channels = 1 };
-        using var oneModel = PretrainingModel.Build(one.Experiment, one.Catalog, context);
-        using var twoModel = PretrainingModel.Build(two.Experiment, two.Catalog, context);
-        using var oneOptimizer = oneModel.CreateOptimizer(one.Experiment.Pretrain);
-        using var twoOptimizer = twoModel.CreateOptimizer(two.Experiment.Pretrain);
-        using var oneGenerators = new GeneratorStates();
-        using var twoGenerators = new GeneratorStates();
-        Checkpoint.Load(oneFolder.CheckpointPath, oneModel.CheckpointTensors(oneOptimizer, oneGenerators));
-        Checkpoint.Load(twoFolder.CheckpointPath, twoModel.CheckpointTensors(twoOptimizer, twoGenerators));
-        var twoTensors = twoModel.StateTensors().ToDictionary(t => t.Name, t => t.Tensor);
-        var differences = oneModel.StateTensors().Where(t => t.Tensor.is_floating_point())
-            .Select(t => (t.Name, Difference: WithoutKeyBias(t.Name, t.Tensor - twoTensors[t.Name]).abs().max().item<float>())).ToList();
+        var differences = SameTraining.CheckpointDifferences(one, two);
         TestContext.Out.WriteLine(string.Join("\n", differences.Select(d => $"{d.Name} {d.Difference:E2}")));
         Assert.That(differences, Has.Count.GreaterThan(10));
         Assert.That(differences.Where(d => d.Difference > Tolerance).Select(d => $"{d.Name}: {d.Difference:E2}"), Is.Empty);
         if (one.Experiment.Target!.Type == "teacher_latent")
-            Assert.That(twoTensors.Keys, Has.Some.StartsWith("target_state."), "the teacher is compared too");
+            Assert.That(differences.Select(d => d.Name), Has.Some.StartsWith("target_state."), "the teacher is compared too");
     }
 
-    /// <summary>
-    /// An attention block's key bias adds the same amount to every score of a query, which softmax
-    /// cancels: its true gradient is zero, so AdamW moves it by normalised rounding noise, which
-    /// differs between any two summation orders. It changes no output; it is left out of the comparison.
-    /// </summary>
-    static Tensor WithoutKeyBias(string name, Tensor difference)
-    {
-        if (!name.EndsWith("attn.qkv.bias")) return difference;
-        long width = difference.shape[0] / 3;
-        return cat([difference.narrow(0, 0, width), difference.narrow(0, 2 * width, width)]);
-    }
-
-    static List<double> StepLosses(RunFolder run) =>
-        run.Metrics.Read().Where(r => r.Evaluation is null && r.Values.ContainsKey("loss")).Select(r => r.Values["loss"]).ToList();
 }

@@ -23,6 +23,9 @@ public sealed class PretrainOptions : IValidatableOptions
     [Range(1, 1 << 20)]
     public int Batch { get; set; } = 256;
 
+    [Range(1, 4096), Description("Gradient accumulation: each batch is N micro-batches whose gradients are summed before one optimizer step (less memory, the same training); lr and schedule count optimizer steps.")]
+    public int Accumulate { get; set; } = 1;
+
     public LearningRateOptions Lr { get; set; } = new();
 
     [Range(0.0, 10.0)]
@@ -53,6 +56,8 @@ public sealed class PretrainOptions : IValidatableOptions
     {
         if (Betas.Length != 2)
             yield return new("betas", "needs two values, e.g. [0.9, 0.95].");
+        if (Batch % Accumulate != 0)
+            yield return new("accumulate", $"{Accumulate} micro-batches do not split pretrain.batch {Batch}; choose a divisor of the batch.");
     }
 }
 

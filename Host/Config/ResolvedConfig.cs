@@ -10,12 +10,30 @@ public static class ResolvedConfig
 {
     public static string ToYaml(Experiment experiment) => new SerializerBuilder().Build().Serialize(ToTree(experiment));
 
-    /// <summary>A resolved config's YAML without its `eval` list, round-tripped so formatting does not matter.</summary>
-    public static string TrainingPart(string yaml)
+    /// <summary>
+    /// Keys added to the resolved config since runs were first written, with the value that trains as
+    /// before: a run folder whose config lacks one still resumes when the new config has that value.
+    /// </summary>
+    static readonly (string Section, string Key, string Default)[] AddedKeys = [("pretrain", "accumulate", "1")];
+
+    /// <summary>A resolved config's tree without its `eval` list (formatting does not matter).</summary>
+    static Dictionary<object, object?> TrainingTree(string yaml)
     {
         var tree = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object?>>(yaml) ?? [];
         tree.Remove("eval");
-        return new SerializerBuilder().Build().Serialize(tree);
+        return tree;
+    }
+
+    /// <summary>Whether a run written with <paramref name="before"/> trains as <paramref name="now"/> would (eval aside; keys added since, at their old behaviour, aside).</summary>
+    public static bool SameTraining(string before, string now)
+    {
+        var (old, current) = (TrainingTree(before), TrainingTree(now));
+        foreach (var (section, key, value) in AddedKeys)
+            if (old.GetValueOrDefault(section) is Dictionary<object, object?> oldSection && !oldSection.ContainsKey(key)
+                && current.GetValueOrDefault(section) is Dictionary<object, object?> newSection && newSection.GetValueOrDefault(key) as string == value)
+                newSection.Remove(key);
+        var serializer = new SerializerBuilder().Build();
+        return serializer.Serialize(old) == serializer.Serialize(current);
     }
 
     static object? ToTree(object? value)

@@ -119,9 +119,10 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
                     CurrentEpoch = epoch, CompletedEpochs = epoch, TotalEpochs = pretrain.Epochs,
                     CompletedSteps = step + 1, TotalSteps = session.Schedule.TotalSteps,
                 };
-                // forward (autocast), backward, gradient allreduce (data parallel), clip, AdamW step, the target's step hook
+                // forward (autocast) and backward (per micro-batch with accumulate), gradient allreduce (data parallel),
+                // clip, AdamW step, the target's step hook
                 var output = model.TrainStep(batch, plan, session.Optimizer, lr, computeType, pretrain.ClipGrad, progress,
-                    session.Gradients);
+                    session.Gradients, pretrain.Accumulate);
                 step++;
                 PausePoints.Reach(PausePoints.Step);
                 lossSum.add_(output.Loss.Loss.detach());

@@ -160,17 +160,51 @@ public sealed class PretrainingModel : IDisposable
     /// so benchmarks time exactly what training runs.
     /// </summary>
     public StepOutput TrainStep(Tensor images, MaskPlan plan, IParameterOptimizer optimizer, double lr, ScalarType? computeType, double clipGrad, TrainingProgress progress,
-        GradientAveraging? gradients = null)
+        GradientAveraging? gradients = null, int accumulate = 1)
     {
-        StepOutput output;
-        using (MixedPrecision.Autocast(computeType)) output = Forward(images, plan);
         optimizer.ZeroGrad();
-        output.Loss.Loss.backward();
+        StepOutput output;
+        if (accumulate == 1)
+        {
+            using (MixedPrecision.Autocast(computeType)) output = Forward(images, plan);
+            output.Loss.Loss.backward();
+        }
+        else output = AccumulatedBackward(images, plan, computeType, accumulate);
         gradients?.Average(optimizer);
         if (clipGrad > 0) optimizer.ClipGradNorm(clipGrad);
         optimizer.Step(lr);
         Target.AfterStep(progress);
         return output;
+    }
+
+    /// <summary>
+    /// Gradient accumulation: the batch as <paramref name="accumulate"/> equal micro-batches (their rows of the
+    /// plan), each forward and backward in its own dispose scope with its loss divided by their number, so
+    /// the summed gradients are the whole batch's (for targets whose loss is a mean over equal-sized images'
+    /// terms) and only one micro-batch's activations are alive at a time. The loss and metrics reported are
+    /// the micro-batches' means; the prediction is the last micro-batch's.
+    /// </summary>
+    StepOutput AccumulatedBackward(Tensor images, MaskPlan plan, ScalarType? computeType, int accumulate)
+    {
+        long micro = images.shape[0] / accumulate;
+        var losses = new List<Tensor>();
+        var metrics = new Dictionary<string, List<Tensor>>();
+        Tensor? prediction = null;
+        for (int k = 0; k < accumulate; k++)
+        {
+            using var scope = NewDisposeScope();
+            StepOutput part;
+            using (MixedPrecision.Autocast(computeType)) part = Forward(images.narrow(0, k * micro, micro), plan.Rows(k * micro, micro));
+            (part.Loss.Loss / accumulate).backward();
+            losses.Add(part.Loss.Loss.detach().to(ScalarType.Float32).MoveToOuterDisposeScope());
+            foreach (var (name, value) in part.Loss.Metrics ?? new Dictionary<string, Tensor>())
+                (metrics.TryGetValue(name, out var list) ? list : metrics[name] = []).Add(value.detach().to(ScalarType.Float32).MoveToOuterDisposeScope());
+            if (k == accumulate - 1) prediction = part.Prediction.detach().MoveToOuterDisposeScope();
+        }
+        return new StepOutput(prediction!, new TargetLoss(stack(losses).mean())
+        {
+            Metrics = metrics.ToDictionary(m => m.Key, m => stack(m.Value).mean()),
+        });
     }
 
     public void Train(bool training)

@@ -95,6 +95,9 @@ public sealed class TrainingSession : IDisposable
                 new DataDescription(train.ImageSize, train.Channels, environment.EvalTrain.ClassCount, train.Normalization.Mean, train.Normalization.Std).Write(folder);
             }
             display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test?.Count ?? 0})");
+            if (pretrain.Accumulate > 1 && (pretrain.Batch / ranks.Size) % pretrain.Accumulate != 0)
+                throw new UserError($"each of the {ranks.Size} ranks takes {pretrain.Batch / ranks.Size} images of every batch, which {pretrain.Accumulate} micro-batches do not split.",
+                    "choose pretrain.accumulate that divides the batch per rank.");
             optimizer = model.CreateOptimizer(pretrain);
             long stepsPerEpoch = EpochBatches.StepsPerEpoch(environment.Train.Count, pretrain.Batch);
             if (pretrain.Epochs > 0 && stepsPerEpoch == 0)
