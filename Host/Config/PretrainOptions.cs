@@ -23,7 +23,7 @@ public sealed class PretrainOptions : IValidatableOptions
     [Range(1, 1 << 20)]
     public int Batch { get; set; } = 256;
 
-    [Range(1, 4096), Description("Gradient accumulation: each batch is N micro-batches whose gradients are summed before one optimizer step (less memory, the same training); lr and schedule count optimizer steps.")]
+    [Range(1, 4096), Description("Gradient accumulation: each batch is N micro-batches whose gradients are summed before one optimizer step (less memory, the same training when every image masks as many patches: not blockwise); lr and schedule count optimizer steps.")]
     public int Accumulate { get; set; } = 1;
 
     public LearningRateOptions Lr { get; set; } = new();
