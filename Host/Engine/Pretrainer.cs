@@ -143,8 +143,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
                     checkpoints.Saved();
                     if (signalled) return new TrainingOutcome(midEpoch, losses, images / clock.Elapsed.TotalSeconds, Stopped: true);
                 }
-                if (signalled) break;   // the epoch's last step: the epoch ends as usual, then the run stops
-            }
+            }   // a signal after the epoch's last step: the epoch ends as usual, then the run stops
 
             model.Target.AfterEpoch(new TrainingProgress
             {
