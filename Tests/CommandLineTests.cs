@@ -86,3 +86,23 @@ public class CommandLineTests() : StripeDataFixture(trainCount: 64, testCount: 2
         Assert.That(runs.Select(r => r.Experiment.Seed).Distinct().Count(), Is.EqualTo(2), "the grid still applies");
     }
 }
+
+/// <summary>What `sdae run` prints into a pipe (a log file, a sweep, CI).</summary>
+public class PipedOutputTests() : StripeDataFixture(trainCount: 64, testCount: 20)
+{
+    [Test]
+    public void APipedRunPrintsWholeLinesAndOneProgressLinePerHeadNotOnePerEpoch()
+    {
+        var yaml = folder.Write("tiny.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "a-rather-long-folder-name-for-runs"), epochs: 1, trainLimit: 64,
+            eval: "{ type: finetune, labels_per_class: 4, epochs: 12, batch: 8, eval_every: 6 }"));
+        var run = ChildProcess.Run("dotnet", [Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll"), "run", yaml]);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.All);
+        var lines = run.Output.Split('\n');
+        var progress = lines.Where(l => l.StartsWith("finetune", StringComparison.Ordinal) && !l.Contains("test top-1")).ToList();
+        Assert.That(progress, Has.Count.InRange(1, 3), "throttled progress of the one protocol, not a line per epoch:\n" + run.Output);
+        Assert.That(progress, Has.All.Contain("epoch"));
+        Assert.That(lines.Count(l => l.Contains("test top-1")), Is.EqualTo(2), "the evaluations every 6 of 12 epochs");
+        var results = Path.Combine(folder.Path, "a-rather-long-folder-name-for-runs", "tiny", "default", "results.json");
+        Assert.That(lines, Has.Some.Contains($"results: {results}"), "the results line is not wrapped at 80 columns:\n" + run.Output);
+    }
+}

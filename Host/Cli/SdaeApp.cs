@@ -13,6 +13,8 @@ public static class SdaeApp
     public static int Run(string[] args)
     {
         SharedMachine.LimitOpenMpSpinning();
+        // piped (logs, sweeps, CI): whole lines, not wrapped at the 80 columns Spectre assumes without a terminal
+        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 400;
         var app = new CommandApp();
         app.Configure(config =>
         {

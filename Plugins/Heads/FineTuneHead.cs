@@ -178,7 +178,8 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
                 optimizer.Step(schedule.At(step++));
                 lossSum.add_(loss.detach());
                 if ((i + 1) % LossShownEvery == 0 || i + 1 == stepsPerEpoch) shownLoss = $"loss {lossSum.item<float>() * ranks.Size / (i + 1):F4}";   // rank 0's share, scaled
-                context.Progress.Report($"{Protocol}: epoch {epoch + 1}/{options.Epochs}", i + 1, stepsPerEpoch, shownLoss);
+                // one progress line for the whole protocol (its steps over every epoch), not one per epoch
+                context.Progress.Report(Protocol, step, stepsPerEpoch * options.Epochs, $"epoch {epoch + 1}/{options.Epochs}  {shownLoss}");
             }
             if ((epoch + 1) % options.EvalEvery != 0 && epoch + 1 != options.Epochs) continue;
             model.eval();

@@ -42,7 +42,7 @@ public sealed class DenseTraining(DenseTrainingOptions options, HeadContext cont
                 loss.backward();
                 optimizer.Step(schedule.At(step++));
                 lossSum.add_(loss.detach());
-                context.Progress.Report($"{name}: epoch {epoch + 1}/{options.Epochs}", i + 1, stepsPerEpoch);
+                context.Progress.Report(name, step, stepsPerEpoch * options.Epochs, $"epoch {epoch + 1}/{options.Epochs}");
             }
             if ((epoch + 1) % options.EvalEvery != 0 && epoch + 1 != options.Epochs) continue;
             network.eval();
