@@ -103,17 +103,16 @@ public sealed class SweepCommand : Command<SweepSettings>
         return failed == 0 ? 0 : 1;
     }
 
+    /// <summary>Each run, its folder, and what its variant and grid point set on top of the base (the keys as written in the sweep file).</summary>
     static void PrintDryRun(SweepDefinition sweep, IReadOnlyList<(SweepRun Run, Experiment Experiment)> runs)
     {
-        var baseline = Flatten(YamlOverlay.Parse(ResolvedConfig.ToYaml(runs[0].Experiment)));
-        var table = new Table().AddColumn("run").AddColumn("folder").AddColumn("differs from the first run");
+        var overlays = sweep.Variants.ToDictionary(v => v.Name, v => Flatten(v.Overlay));
+        var table = new Table().AddColumn("run").AddColumn("folder").AddColumn("what its variant and grid point set");
         foreach (var (run, experiment) in runs)
         {
-            var resolved = Flatten(YamlOverlay.Parse(ResolvedConfig.ToYaml(experiment)));
-            var differences = resolved.Where(p => p.Key != "run" && (!baseline.TryGetValue(p.Key, out var v) || v != p.Value))
-                .Select(p => $"{p.Key}={p.Value}")
-                .Concat(baseline.Keys.Where(k => !resolved.ContainsKey(k)).Select(k => $"{k} removed"));
-            table.AddRow(Markup.Escape(run.Describe()), Markup.Escape(Runs.RunFolder.For(experiment).Path), Markup.Escape(string.Join(", ", differences)));
+            var set = overlays[run.Variant].Select(p => $"{p.Key}={p.Value}").Concat(run.GridPoint.Select(p => $"{p.Path}={p.Value}")).ToList();
+            table.AddRow(Markup.Escape(run.Describe()), Markup.Escape(Runs.RunFolder.For(experiment).Path),
+                Markup.Escape(set.Count == 0 ? "(the base as it is)" : string.Join(", ", set)));
         }
         AnsiConsole.Write(table);
     }
