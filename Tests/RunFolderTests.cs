@@ -114,6 +114,20 @@ public class RunFolderTests
     }
 
     [Test]
+    public void ARunsFinalEvaluationIsInTensorBoardUnderFinal()
+    {
+        using var folder = new TempFolder();
+        var dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), 64, 20);
+        var yaml = folder.Write("tiny.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64,
+            eval: "{ type: knn, k: 5 }, { type: finetune, labels_per_class: 2, epochs: 2 }"));
+        Assert.That(SdaeCommand.InProcess("run", yaml).ExitCode, Is.EqualTo(0));
+        var events = Directory.GetFiles(Path.Combine(folder.Path, "runs", "tiny", "default", "tensorboard"), "events.out.tfevents.*");
+        var text = string.Concat(events.Select(e => System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(e))));
+        Assert.That(text, Does.Contain("final/knn/top1").And.Contain("final/finetune@2/top1").And.Contain("final/finetune@2/best_top1"));
+        Assert.That(text, Does.Not.Contain("final/finetune@2/best_epoch"), "positions are not charted");
+    }
+
+    [Test]
     public void ATornLastLineIsSkippedAndNonFiniteValuesSurvive()
     {
         using var folder = new TempFolder();

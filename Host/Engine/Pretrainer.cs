@@ -204,6 +204,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
             experiment.Pretrain.ReconstructionImages, experiment.Seed, environment.Device);
         if (session.IsWriter) session.Folder.WriteResults(new RunResults(experiment.Name, experiment.Run, experiment.Seed,
             experiment.Pretrain.Epochs, training.State.TrainSeconds, training.ImagesPerSecond, heads));
+        session.LogFinal(heads, training.State.Step);
         return (heads, reconstruction);
     }
 }

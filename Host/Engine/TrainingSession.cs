@@ -69,6 +69,12 @@ public sealed class TrainingSession : IDisposable
         tensorBoard.Write(record);
     }
 
+    /// <summary>The final evaluation's metrics in TensorBoard (rank 0); results.json is their record.</summary>
+    public void LogFinal(IReadOnlyList<HeadOutcome> heads, long step)
+    {
+        if (IsWriter) tensorBoard.WriteFinal(heads, step);
+    }
+
     /// <summary>Opens the run folder (checking the config of a run being resumed), loads the data, builds the model and optimizer.</summary>
     public static TrainingSession Open(LoadedExperiment loaded, ITrainingDisplay display)
     {

@@ -4,7 +4,8 @@ namespace SdAE.Host.Runs;
 
 /// <summary>
 /// The metrics of a run as TensorBoard scalars too (run folder's tensorboard/, through TorchSharp's
-/// SummaryWriter): steps under train/, epoch ends under epoch/, online evaluations under eval/&lt;head&gt;/.
+/// SummaryWriter): steps under train/, epoch ends under epoch/, online evaluations under eval/&lt;head&gt;/,
+/// and the final evaluation's metrics under final/&lt;head&gt;/ at the last step.
 /// `tensorboard --logdir runs` shows every run. metrics.jsonl stays the record the framework reads.
 /// </summary>
 /// <remarks>A resumed run adds a new event file; TensorBoard shows the steps it repeats twice.</remarks>
@@ -19,5 +20,15 @@ public sealed class TensorBoardLog(string directory)
         long wallTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();   // TensorBoard reads seconds; the writer's default is 0
         foreach (var (name, value) in record.Values)
             writer.add_scalar($"{group}/{name}", (float)value, (int)record.Step, wallTime);
+    }
+
+    /// <summary>Each head's final metrics (not positions such as the best epoch) under final/&lt;label&gt;/ at <paramref name="step"/>.</summary>
+    public void WriteFinal(IEnumerable<HeadOutcome> heads, long step)
+    {
+        writer ??= tensorboard.SummaryWriter(directory);
+        long wallTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        foreach (var head in heads)
+            foreach (var (name, value) in head.Result.Metrics.Where(m => head.Result.KindOf(m.Key) != Abstractions.Heads.MetricKind.Index))
+                writer.add_scalar($"final/{head.Label}/{name}", (float)value, (int)step, wallTime);
     }
 }
