@@ -85,7 +85,7 @@ public static class YamlOverlay
     static string Describe(YamlNode node) => node switch
     {
         YamlSequenceNode list => $"list of {list.Children.Count} (use an index 0..{list.Children.Count - 1})",
-        YamlScalarNode => "single value",
+        YamlScalarNode => "single value, not a section with keys",
         _ => "mapping",
     };
 

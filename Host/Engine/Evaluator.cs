@@ -41,14 +41,11 @@ public sealed class Evaluator(Plugins.PluginCatalog catalog, Func<PluginSpec, En
                     : subsets[spec.LabelsPerClass] = BalancedSubset.Of(train, spec.LabelsPerClass, context.Seed);
                 var head = spec.Guard(() => catalog.Create<IDownstreamHead>(spec.Type, spec.Options, context));
                 var result = head.Evaluate(new HeadContext(encoderFor(spec), labelled, test, context.Device, context.Seed, context.Progress, features, ranks));
-                var settings = new Dictionary<string, string>(Settings(spec.Options))
-                {
-                    ["encoder"] = OptionProperties.FormatValue(spec.Encoder),
-                    ["labels_per_class"] = spec.LabelsPerClass == 0 ? "all" : spec.LabelsPerClass.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                };
-                var defaults = Settings(Activator.CreateInstance(spec.Options.GetType())!);
-                var changed = settings.Where(s => s.Key != "labels_per_class" && (s.Key == "encoder" ? s.Value != "student" : defaults.GetValueOrDefault(s.Key) != s.Value))
-                    .ToDictionary();
+                var settings = Settings(spec.Options, spec.Encoder);
+                // what differs from a section with only `type:` (labels_per_class is in the label already)
+                var defaults = Settings(Activator.CreateInstance(spec.Options.GetType())!, new HeadSection().Encoder);
+                var changed = settings.Where(s => defaults[s.Key] != s.Value).ToDictionary();
+                settings["labels_per_class"] = spec.LabelsPerClass == 0 ? "all" : spec.LabelsPerClass.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 outcomes.Add(new HeadOutcome(spec.Label, settings, result, clock.Elapsed.TotalSeconds, changed));
             }
         }
@@ -59,6 +56,11 @@ public sealed class Evaluator(Plugins.PluginCatalog catalog, Func<PluginSpec, En
         return outcomes;
     }
 
-    static IReadOnlyDictionary<string, string> Settings(object options) =>
-        OptionProperties.Of(options.GetType()).ToDictionary(p => p.Key, p => OptionProperties.FormatValue(p.Value.GetValue(options)));
+    /// <summary>A head's settings as results.json records them: its options and the encoder it evaluated.</summary>
+    static Dictionary<string, string> Settings(object options, EvalEncoder encoder)
+    {
+        var settings = OptionProperties.Of(options.GetType()).ToDictionary(p => p.Key, p => OptionProperties.FormatValue(p.Value.GetValue(options)));
+        settings["encoder"] = OptionProperties.FormatValue(encoder);
+        return settings;
+    }
 }

@@ -21,15 +21,11 @@ public sealed class StopSignal : IDisposable
 
     public bool Requested => Signal is not null;
 
-    /// <summary>Never asked to stop (other commands, the tests' in-process runs).</summary>
-    public static StopSignal None { get; } = new(listen: false);
-
-    StopSignal(bool listen) => registrations = listen
-        ? [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)]
-        : [];
+    StopSignal() => registrations =
+        [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
 
     /// <summary>Listens for SIGINT and SIGTERM until disposed.</summary>
-    public static StopSignal Listen() => new(listen: true);
+    public static StopSignal Listen() => new();
 
     /// <summary>Asks for a stop as the signal would (tests, and a rank told by its peers).</summary>
     public void Request(PosixSignal signal) => Signal ??= signal;

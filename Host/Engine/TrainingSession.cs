@@ -1,6 +1,4 @@
-using SdAE.Abstractions.Randomness;
 using SdAE.Abstractions.Distributed;
-using System.Diagnostics;
 using SdAE.Host.Config;
 using SdAE.Host.Data;
 using SdAE.Host.Runs;
