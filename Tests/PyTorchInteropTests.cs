@@ -21,18 +21,8 @@ namespace SdAE.Tests;
 public class PyTorchInteropTests() : StripeDataFixture(trainCount: 256, testCount: 60)
 {
     const double Tolerance = 1e-5;
-    static readonly string Script = Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", "PyTorch", "vit_check.py");
-    const string Python = "/usr/bin/python3";
 
-    static JsonElement RunPython(params string[] arguments)
-    {
-        if (!File.Exists(Python)) Assert.Fail($"{Python} is missing: run scripts/install-pytorch.sh (apt-get install python3-torch) for the PyTorch cross-check.");
-        var result = ChildProcess.Run(Python, [Script, .. arguments]);
-        if (result.Errors.Contains("No module named 'torch'"))
-            Assert.Fail("PyTorch is not installed for /usr/bin/python3: run scripts/install-pytorch.sh (apt-get install python3-torch python3-yaml).");
-        Assert.That(result.ExitCode, Is.EqualTo(0), $"vit_check.py {string.Join(' ', arguments)}:\n{result.All}");
-        return JsonDocument.Parse(result.Output.Trim().Split('\n')[^1]).RootElement;
-    }
+    static JsonElement RunPython(params string[] arguments) => PyTorchScripts.Run("vit_check.py", arguments);
 
     /// <summary>A one-epoch run of a width-32, depth-2 ViT (layer scale on, so every key kind is exercised) and its student encoder loaded from the checkpoint.</summary>
     (string RunDirectory, PretrainingModel Model) TrainedRun()

@@ -51,6 +51,19 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     }
 
     [Test]
+    public void AVariantsOwnGridReplacesTheSweepsForThatVariantOnly()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds.ReplaceOnce("  mae: {}", "  mae: { grid: { seed: [4, 5] } }"));
+        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep));
+        Assert.That(runs.Where(r => r.Run.Variant == "mae").Select(r => r.Run.RunId), Is.EqualTo(new[] { "mae__seed-4", "mae__seed-5" }));
+        Assert.That(runs.Count(r => r.Run.Variant == "sdae"), Is.EqualTo(3 * 2), "the other variant keeps the sweep's grid");
+        Assert.That(runs.Where(r => r.Run.Variant == "mae").Select(r => r.Run.Group).Distinct(), Is.EqualTo(new[] { "mae" }), "its seeds share a report row");
+
+        var bad = Assert.Throws<ExperimentError>(() => Load(TwoVariantsThreeSeeds.ReplaceOnce("  mae: {}", "  mae: { grid: { seed: 4 } }")));
+        Assert.That(bad!.Message, Does.Contain("grid 'seed' must be a list"));
+    }
+
+    [Test]
     public void ANullInAVariantRemovesAKey()
     {
         var sweep = Load(TwoVariantsThreeSeeds.ReplaceOnce("  mae: {}", "  mae: { pretrain: { clip_grad: 1.0 }, decoder: ~ }"));

@@ -66,7 +66,10 @@ public sealed class SweepCommand : Command<SweepSettings>
         int threads = settings.Jobs > 1 ? Math.Max(1, Environment.ProcessorCount / settings.Jobs) : 0;
         var overrides = ConfigOverrides.Parse(settings.Overrides);
         var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep, threads, overrides), overrides: overrides);
-        AnsiConsole.MarkupLineInterpolated($"sweep [bold]{sweep.Name}[/]: {runs.Count} runs ({sweep.Variants.Count} variants x {runs.Count / Math.Max(1, sweep.Variants.Count)} grid points), all valid");
+        var shape = sweep.VariantGrids.Count == 0
+            ? $"{sweep.Variants.Count} variants x {runs.Count / Math.Max(1, sweep.Variants.Count)} grid points"
+            : $"{sweep.Variants.Count} variants, {sweep.VariantGrids.Count} with their own grid";
+        AnsiConsole.MarkupLineInterpolated($"sweep [bold]{sweep.Name}[/]: {runs.Count} runs ({shape}), all valid");
         if (settings.DryRun)
         {
             PrintDryRun(sweep, runs);

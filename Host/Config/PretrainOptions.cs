@@ -12,6 +12,15 @@ public enum OptimizerKind
     FlatAdamw,
 }
 
+/// <summary>Which parameters weight decay leaves alone.</summary>
+public enum NoDecay
+{
+    /// <summary>Biases, norms and every other 1-D tensor, tokens and position embeddings (MAE's ViT exempts its tokens too).</summary>
+    VectorsAndTokens,
+    /// <summary>Only 1-D tensors and biases, so cls and mask tokens decay: the SdAE reference code's groups.</summary>
+    Vectors,
+}
+
 public sealed class PretrainOptions : IValidatableOptions
 {
     [Description("adamw (per tensor) or flat_adamw (one flat buffer: far fewer ops per step, for GPUs).")]
@@ -30,6 +39,9 @@ public sealed class PretrainOptions : IValidatableOptions
 
     [Range(0.0, 10.0)]
     public double WeightDecay { get; set; } = 0.05;
+
+    [Description("What weight decay exempts: vectors_and_tokens (1-D tensors, tokens, position embeddings) or vectors (1-D tensors and biases only, as the SdAE reference code).")]
+    public NoDecay NoDecay { get; set; } = NoDecay.VectorsAndTokens;
 
     [Range(0.0, 0.99999), Description("AdamW betas.")]
     public double[] Betas { get; set; } = [0.9, 0.95];

@@ -14,7 +14,14 @@ public static class ResolvedConfig
     /// Keys added to the resolved config since runs were first written, with the value that trains as
     /// before: a run folder whose config lacks one still resumes when the new config has that value.
     /// </summary>
-    static readonly (string Section, string Key, string Default)[] AddedKeys = [("pretrain", "accumulate", "1")];
+    static readonly (string Section, string Key, string Default)[] AddedKeys =
+    [
+        ("pretrain", "accumulate", "1"), ("pretrain", "no_decay", "vectors_and_tokens"),
+        ("target", "teacher_view", "folds"), ("target", "teacher_init", "encoder"),
+    ];
+
+    /// <summary>Keys removed since, with the value that trains as now (init_from_student: false is teacher_init: encoder).</summary>
+    static readonly (string Section, string Key, string Value)[] RemovedKeys = [("target", "init_from_student", "false")];
 
     /// <summary>A resolved config's tree without its `eval` list (formatting does not matter).</summary>
     static Dictionary<object, object?> TrainingTree(string yaml)
@@ -32,6 +39,9 @@ public static class ResolvedConfig
             if (old.GetValueOrDefault(section) is Dictionary<object, object?> oldSection && !oldSection.ContainsKey(key)
                 && current.GetValueOrDefault(section) is Dictionary<object, object?> newSection && newSection.GetValueOrDefault(key) as string == value)
                 newSection.Remove(key);
+        foreach (var (section, key, value) in RemovedKeys)
+            if (old.GetValueOrDefault(section) is Dictionary<object, object?> oldSection && oldSection.GetValueOrDefault(key) as string == value)
+                oldSection.Remove(key);
         var serializer = new SerializerBuilder().Build();
         return serializer.Serialize(old) == serializer.Serialize(current);
     }

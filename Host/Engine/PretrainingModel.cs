@@ -220,13 +220,21 @@ public sealed class PretrainingModel : IDisposable
             .Concat(Decoder is null ? [] : Prefixed("decoder.", Decoder.named_parameters()))
             .Concat(Target.TrainableModule is { } head ? Prefixed("target.", head.named_parameters()) : []);
 
-    /// <summary>AdamW over the trainable parameters (no decay on biases, norms, tokens and position embeddings), per tensor or over one flat buffer.</summary>
+    /// <summary>AdamW over the trainable parameters (the decay exemptions <c>no_decay</c> names), per tensor or over one flat buffer.</summary>
     public IParameterOptimizer CreateOptimizer(PretrainOptions pretrain)
     {
-        var groups = AdamW.DecayGroups(TrainableParameters(), pretrain.WeightDecay);
+        var groups = DecayGroups(TrainableParameters(), pretrain.WeightDecay, pretrain.NoDecay);
         return pretrain.Optimizer == OptimizerKind.FlatAdamw
             ? new FlatAdamW(groups, pretrain.Betas[0], pretrain.Betas[1], layout: TrainableParameters().Select(p => p.Parameter))
             : new AdamW(groups, pretrain.Betas[0], pretrain.Betas[1]);
+    }
+
+    /// <summary>A decayed group and an exempt one, in the parameters' order within each.</summary>
+    public static IReadOnlyList<ParameterGroup> DecayGroups(IEnumerable<(string Name, Parameter Parameter)> parameters, double weightDecay, NoDecay noDecay)
+    {
+        if (noDecay == NoDecay.VectorsAndTokens) return AdamW.DecayGroups(parameters, weightDecay);
+        var exempt = parameters.Where(p => p.Parameter.requires_grad).ToLookup(p => p.Parameter.dim() <= 1 || p.Name.EndsWith(".bias", StringComparison.Ordinal));
+        return [new ParameterGroup(exempt[false].ToList(), weightDecay), new ParameterGroup(exempt[true].ToList(), 0.0)];
     }
 
     /// <summary>What a checkpoint holds: the model's tensors, the optimizer's state and the generators' states (mid-epoch resume).</summary>

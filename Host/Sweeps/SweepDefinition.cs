@@ -6,7 +6,9 @@ namespace SdAE.Host.Sweeps;
 /// <summary>
 /// A sweep file: a base experiment (a path relative to the sweep file, or an inline mapping), an
 /// optional `common` overlay for every run, named `variants` (overlays that change several keys
-/// together) and a `grid` (dotted path -> list of values; the cartesian product is taken).
+/// together) and a `grid` (dotted path -> list of values; the cartesian product is taken). A
+/// variant may carry its own `grid:`, which replaces the sweep's for that variant (more seeds for
+/// a few variants of an ablation).
 /// </summary>
 public sealed record SweepDefinition(
     string File,
@@ -16,6 +18,14 @@ public sealed record SweepDefinition(
     IReadOnlyList<(string Name, YamlMappingNode Overlay)> Variants,
     IReadOnlyList<(string Path, IReadOnlyList<YamlNode> Values, int Line)> Grid)
 {
+    /// <summary>Variants whose own `grid:` replaces <see cref="Grid"/>.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<(string Path, IReadOnlyList<YamlNode> Values, int Line)>> VariantGrids { get; init; } =
+        new Dictionary<string, IReadOnlyList<(string Path, IReadOnlyList<YamlNode> Values, int Line)>>();
+
+    /// <summary>The grid a variant's runs take: its own, or the sweep's.</summary>
+    public IReadOnlyList<(string Path, IReadOnlyList<YamlNode> Values, int Line)> GridOf(string variant) =>
+        VariantGrids.TryGetValue(variant, out var own) ? own : Grid;
+
     static readonly string[] Keys = ["sweep", "base", "common", "variants", "grid"];
 
     /// <summary>Top-level keys only an experiment file has: they tell one passed to `sdae sweep` by mistake.</summary>
@@ -56,19 +66,28 @@ public sealed record SweepDefinition(
                 ?? throw Error(file, pair.Value, $"variant '{((YamlScalarNode)pair.Key).Value}' must be a mapping of overrides ({{}} for none).", null))).ToList(),
             var other => throw Error(file, other, "'variants' must map names to overrides.", "write variants: { mae: { target: { type: pixel } } }"),
         };
+        var variantGrids = new Dictionary<string, IReadOnlyList<(string, IReadOnlyList<YamlNode>, int)>>();
         foreach (var (name, overlay) in variants)
+        {
             if (!RunNames.IsValid(name))
                 throw Error(file, overlay, $"variant name '{name}' must use letters, digits, '-', '_' or '.'.", null);
-
-        var grid = Child(root, "grid") switch
+            if (Child(overlay, "grid") is { } own)
+            {
+                variantGrids[name] = ParseGrid(file, own);
+                overlay.Children.Remove(new YamlScalarNode("grid"));
+            }
+        }
+        return new SweepDefinition(file, sweepName, baseDirectory, baseNode, variants, Child(root, "grid") is { } grid ? ParseGrid(file, grid) : [])
         {
-            null => [],
-            YamlMappingNode map => map.Children.Select(pair => (((YamlScalarNode)pair.Key).Value!,
-                GridValues(file, pair), (int)pair.Key.Start.Line)).ToList(),
-            var other => throw Error(file, other, "'grid' must map dotted keys to lists.", "write grid: { seed: [0, 1, 2] }"),
+            VariantGrids = variantGrids,
         };
-        return new SweepDefinition(file, sweepName, baseDirectory, baseNode, variants, grid);
     }
+
+    static List<(string, IReadOnlyList<YamlNode>, int)> ParseGrid(string file, YamlNode node) => node switch
+    {
+        YamlMappingNode map => map.Children.Select(pair => (((YamlScalarNode)pair.Key).Value!, GridValues(file, pair), (int)pair.Key.Start.Line)).ToList(),
+        _ => throw Error(file, node, "'grid' must map dotted keys to lists.", "write grid: { seed: [0, 1, 2] }"),
+    };
 
     static IReadOnlyList<YamlNode> GridValues(string file, KeyValuePair<YamlNode, YamlNode> pair)
     {

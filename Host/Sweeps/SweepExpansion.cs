@@ -23,7 +23,7 @@ public static class SweepExpansion
         foreach (var (variant, overlay) in sweep.Variants)
         {
             var merged = YamlOverlay.Apply(sweep.Base, overlay);
-            foreach (var point in Cartesian(sweep.Grid))
+            foreach (var point in Cartesian(sweep.GridOf(variant)))
             {
                 var tree = (YamlMappingNode)YamlOverlay.Clone(merged);
                 var values = new List<(string, string)>();
