@@ -195,6 +195,18 @@ public class ExperimentBindingTests
     }
 
     [Test]
+    public void FiguresBindAndNeverBlockAResume()
+    {
+        using var loaded = Load(Valid + "\nfigures: { loss_scale: linear }\n");
+        Assert.That(loaded.Experiment.Figures.LossScale, Is.EqualTo(AxisScale.Linear));
+        var yaml = ResolvedConfig.ToYaml(loaded.Experiment);
+        Assert.That(yaml, Does.Contain("loss_scale: linear"));
+        Assert.That(ResolvedConfig.SameTraining(yaml, yaml.Replace("loss_scale: linear", "loss_scale: log")), Is.True, "pictures do not shape training");
+        var error = Fails(Valid + "\nfigures: { loss_scale: cubic }\n");
+        Assert.That(error.Message, Does.Contain("loss_scale"));
+    }
+
+    [Test]
     public void ResolvedConfigRoundTripsToTheSameExperiment()
     {
         using var loaded = Load(Valid);

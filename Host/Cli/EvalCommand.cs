@@ -37,7 +37,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         using var outcome = ConsoleTrainingDisplay.Run(display =>
         {
             var evaluated = CheckpointEvaluation.Run(loaded, folder, heads, display);
-            RunReports.Write(evaluated, display);
+            RunReports.Write(evaluated, display, loaded.Experiment.Figures);
             return evaluated;
         });
         ResultsTable.Print(loaded.Experiment.Name, outcome);

@@ -41,7 +41,7 @@ public sealed class RunCommand : Command<RunSettings>
         using var outcome = ConsoleTrainingDisplay.Run(display =>
         {
             var trained = new Pretrainer(loaded, display, settings.StopAfter, stop).Run();
-            if (!stop.Requested) RunReports.Write(trained, display);
+            if (!stop.Requested) RunReports.Write(trained, display, loaded.Experiment.Figures);
             return trained;
         });
         if (outcome.Stopped && stop.Requested) return stop.ExitCode;

@@ -56,6 +56,8 @@ public sealed partial class Experiment : IValidatableOptions
     [PluginSection(PluginKind.Head)]
     public List<PluginSpec> Eval { get; set; } = [];
 
+    public FigureOptions Figures { get; set; } = new();
+
     [Description("Extra plugin assemblies, relative to the experiment file.")]
     public List<string> Plugins { get; set; } = [];
 

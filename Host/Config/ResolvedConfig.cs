@@ -4,7 +4,7 @@ namespace SdAE.Host.Config;
 
 /// <summary>
 /// The experiment with every default filled in, as YAML: what a run actually used. Written to the
-/// run folder; the part that shapes training (everything but `eval`) must match to resume a run.
+/// run folder; the part that shapes training (everything but `eval` and `figures`) must match to resume a run.
 /// </summary>
 public static class ResolvedConfig
 {
@@ -23,11 +23,12 @@ public static class ResolvedConfig
     /// <summary>Keys removed since, with the value that trains as now (init_from_student: false is teacher_init: encoder).</summary>
     static readonly (string Section, string Key, string Value)[] RemovedKeys = [("target", "init_from_student", "false")];
 
-    /// <summary>A resolved config's tree without its `eval` list (formatting does not matter).</summary>
+    /// <summary>A resolved config's tree without its `eval` list and `figures` (formatting does not matter).</summary>
     static Dictionary<object, object?> TrainingTree(string yaml)
     {
         var tree = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object?>>(yaml) ?? [];
         tree.Remove("eval");
+        tree.Remove("figures");
         return tree;
     }
 

@@ -6,11 +6,15 @@ using static TorchSharp.torch;
 namespace SdAE.Host.Reports;
 
 /// <summary>
-/// A PNG grid, one row per image: original | masked (hidden patches grey) | reconstruction
-/// (predicted masked patches, visible ones from the input). Images are de-normalised and scaled up.
+/// A PNG grid under column titles, one row per image: original | masked (hidden patches grey) |
+/// reconstruction (predicted masked patches, visible ones from the input). Images are de-normalised
+/// and scaled up.
 /// </summary>
 public static class ReconstructionPicture
 {
+    const int TitleHeight = 18;
+    static readonly string[] Titles = ["original", "masked", "reconstruction"];
+
     public static void Write(string path, ReconstructionSample sample)
     {
         var (images, reconstruction, patch, normalization) = (sample.Images, sample.Reconstruction, sample.Patch, sample.Normalization);
@@ -21,11 +25,12 @@ public static class ReconstructionPicture
         var mask = sample.Mask.data<bool>().ToArray();
         int columns = side / patch;
 
-        using var bitmap = new SKBitmap(3 * cell + 4 * gap, count * cell + (count + 1) * gap);
+        using var bitmap = new SKBitmap(3 * cell + 4 * gap, TitleHeight + count * cell + (count + 1) * gap);
         bitmap.Erase(SKColors.White);
+        DrawTitles(bitmap, cell, gap);
         for (int n = 0; n < count; n++)
         {
-            int top = gap + n * (cell + gap);
+            int top = TitleHeight + gap + n * (cell + gap);
             for (int y = 0; y < side; y++)
                 for (int x = 0; x < side; x++)
                 {
@@ -37,6 +42,15 @@ public static class ReconstructionPicture
                 }
         }
         AtomicFile.Write(path, stream => bitmap.Encode(stream, SKEncodedImageFormat.Png, 100));
+    }
+
+    static void DrawTitles(SKBitmap bitmap, int cell, int gap)
+    {
+        using var canvas = new SKCanvas(bitmap);
+        using var font = new SKFont(SKTypeface.Default, Math.Min(13, cell / 8f));
+        using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        for (int column = 0; column < Titles.Length; column++)
+            canvas.DrawText(Titles[column], gap + column * (cell + gap) + cell / 2f, TitleHeight - 5, SKTextAlign.Center, font, paint);
     }
 
     static float[] Denormalise(Tensor images, (float[] Mean, float[] Std) normalization)

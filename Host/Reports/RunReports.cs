@@ -7,7 +7,7 @@ namespace SdAE.Host.Reports;
 public static class RunReports
 {
     /// <summary>reconstruction.png (pixel targets), pretraining.png and evaluation.png; says each file it wrote.</summary>
-    public static void Write(RunOutcome outcome, IProgressReporter display)
+    public static void Write(RunOutcome outcome, IProgressReporter display, Config.FigureOptions? figures = null)
     {
         if (outcome.Reconstruction is { } sample)
         {
@@ -16,6 +16,6 @@ public static class RunReports
             display.Info($"reconstruction picture: {path}");
         }
         if (!outcome.Folder.HasResults) return;
-        foreach (var picture in RunPlots.Write(outcome.Folder, outcome.Folder.ReadResults().Heads)) display.Info($"plot: {picture}");
+        foreach (var picture in RunPlots.Write(outcome.Folder, outcome.Folder.ReadResults().Heads, figures)) display.Info($"plot: {picture}");
     }
 }

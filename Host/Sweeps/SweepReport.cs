@@ -123,57 +123,69 @@ public static class SweepReport
         if (rows.Count > 0)
         {
             written.Add(Path.Combine(folder, "comparison.png"));
-            AtomicFile.Write(written[^1], temporary => ComparisonChart(rows, kinds).SavePng(temporary, 1000, 560));
+            Reports.FigureStyle.SavePanels(written[^1], ComparisonPanels(rows, kinds), columns: 3, panelWidth: 440, panelHeight: 400);
             if (OnlineCurves(finished.Select(r => (r.Result, r.File)).ToList()) is { } curves)
             {
                 written.Add(Path.Combine(folder, "online_curves.png"));
-                AtomicFile.Write(written[^1], temporary => curves.SavePng(temporary, 900, 520));
+                AtomicFile.Write(written[^1], temporary => curves.SavePng(temporary, 1100, 520));
             }
         }
         return written;
     }
 
-    static Plot ComparisonChart(IReadOnlyList<ReportRow> rows, ReportColumns kinds)
+    /// <summary>
+    /// One panel per protocol family (knn, knn@10 and knn@100 together; upernet's mIoU apart from
+    /// detection's AP), each with its own metric axis, bars per report row, and the legend in a panel of its own.
+    /// </summary>
+    static IReadOnlyList<Plot> ComparisonPanels(IReadOnlyList<ReportRow> rows, ReportColumns kinds)
     {
         var metrics = MetricColumns(rows, kinds).Where(m => kinds.Headlines.Contains(m) && kinds.Accuracies.Contains(m)).ToList();
-        var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
-        var ticks = new List<Tick>();
-        for (int m = 0; m < metrics.Count; m++)
+        IPalette palette = rows.Count > 10 ? new ScottPlot.Palettes.Category20() : new ScottPlot.Palettes.Category10();
+        var panels = new List<Plot>();
+        foreach (var family in metrics.GroupBy(Family).OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            double groupStart = m * (rows.Count + 1);
-            ticks.Add(new Tick(groupStart + (rows.Count - 1) / 2.0, TickLabel(metrics[m])));
-            for (int r = 0; r < rows.Count; r++)
+            var plot = new Plot();
+            var ticks = new List<Tick>();
+            int m = 0;
+            foreach (var metric in family)
             {
-                if (!rows[r].Metrics.TryGetValue(metrics[m], out var summary)) continue;
-                plot.Add.Bar(new Bar
-                {
-                    Position = groupStart + r,
-                    Value = 100 * summary.Mean,
-                    Error = 100 * summary.Std,
-                    FillColor = palette.GetColor(r),
-                });
+                double groupStart = m++ * (rows.Count + 1);
+                ticks.Add(new Tick(groupStart + (rows.Count - 1) / 2.0, TickLabel(metric)));
+                for (int r = 0; r < rows.Count; r++)
+                    if (rows[r].Metrics.TryGetValue(metric, out var summary))
+                        plot.Add.Bar(new Bar { Position = groupStart + r, Value = 100 * summary.Mean, Error = 100 * summary.Std, FillColor = palette.GetColor(r) });
             }
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
+            plot.Axes.Margins(bottom: 0);
+            plot.Title(family.Key);
+            plot.YLabel($"{MetricName(family.First())} (%)");
+            panels.Add(plot);
         }
+        var legend = new Plot();
         for (int r = 0; r < rows.Count; r++)
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = rows[r].Group, FillColor = palette.GetColor(r) });
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
-        plot.Axes.Margins(bottom: 0);
-        plot.Title("Final headline metric by protocol (mean ± std over seeds)");
-        plot.YLabel("top-1, or the head's headline (%)");
-        plot.ShowLegend();
-        return plot;
+            legend.Legend.ManualItems.Add(new LegendItem { LabelText = rows[r].Group, FillColor = palette.GetColor(r) });
+        legend.Axes.Frameless();
+        legend.HideGrid();
+        legend.Title("mean ± std over seeds");
+        legend.ShowLegend(Alignment.MiddleCenter);
+        panels.Add(legend);
+        return panels;
     }
 
     /// <summary>"knn@100 top1" is shown as "knn@100"; another headline keeps its metric: "upernet miou".</summary>
     static string TickLabel(string column) =>
         column.EndsWith(" " + HeadResult.Top1Metric, StringComparison.Ordinal) ? column[..^(HeadResult.Top1Metric.Length + 1)] : column;
 
+    /// <summary>"knn@100 top1" belongs to the knn family, "upernet miou" to upernet's.</summary>
+    static string Family(string column) => column.Split(' ')[0].Split('@')[0];
+
+    static string MetricName(string column) => column.Split(' ')[^1] == HeadResult.Top1Metric ? "top-1" : column.Split(' ')[^1];
+
     /// <summary>Each head evaluated during pre-training: its top-1 per epoch (ending at its final value), one line per variant and head, mean over seeds.</summary>
     static Plot? OnlineCurves(IReadOnlyList<(SweepRunResult Run, RunResults File)> runs)
     {
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
+        IPalette palette = new ScottPlot.Palettes.Category20();
         int series = 0;
         foreach (var group in runs.GroupBy(r => r.Run.Run.Group))
         {
@@ -198,10 +210,10 @@ public static class SweepReport
         }
         if (series == 0) return null;
         plot.Title("Online evaluation top-1 during pre-training (mean over seeds)");
-        plot.XLabel("epoch");
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.YLabel("top-1 (%)");
-        plot.ShowLegend();
+        var epochs = plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().SelectMany(p => p.Data.GetScatterPoints()).Select(p => p.X).ToList();
+        Reports.FigureStyle.EpochAxis(plot, epochs.Min(), epochs.Max());
+        Reports.FigureStyle.LegendBeside(plot);
         return plot;
     }
 }
