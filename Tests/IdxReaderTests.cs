@@ -62,11 +62,11 @@ public class IdxReaderTests
     }
 
     [Test]
-    public void MissingDatasetIsAUserErrorPointingAtTheFetchScript()
+    public void MissingDatasetIsAUserErrorPointingAtTheFetchCommand()
     {
         using var folder = new TempFolder();
         var e = Assert.Throws<DataSourceException>(() => TestData.Mnist(folder.Path, DataSplit.Train));
-        Assert.That(e!.Fix, Does.Contain("scripts/fetch-data.sh"));
+        Assert.That(e!.Fix, Does.Contain("sdae data fetch mnist").And.Contain("scripts/fetch-data.sh"));
     }
 
     [Test]

@@ -165,6 +165,8 @@ public class TeacherOptionsTests
         Assert.That(ResolvedConfig.SameTraining(before, now("encoder")), Is.True);
         Assert.That(ResolvedConfig.SameTraining(before, now("student")), Is.False);
         Assert.That(ResolvedConfig.SameTraining(before.Replace("false", "true"), now("encoder")), Is.False, "init_from_student: true trained otherwise");
+        Assert.That(ResolvedConfig.SameTraining(before, now("encoder").Replace("  batch: 256\n", "  batch: 256\n  checkpoint_every: 1\n  log_every: 5\n")), Is.True,
+            "when to checkpoint and log does not change what is learnt");
     }
 
     [Test]

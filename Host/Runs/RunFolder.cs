@@ -47,7 +47,7 @@ public sealed class RunFolder(string path)
         Directory.CreateDirectory(Path);
         var resolved = ResolvedConfig.ToYaml(experiment);
         if (HasCheckpoint && HasConfig && !ResolvedConfig.SameTraining(System.IO.File.ReadAllText(ConfigPath), resolved))
-            throw new UserError($"{Path} holds a run of a different configuration (see its config.resolved.yaml); only 'eval' may change when resuming.",
+            throw new UserError($"{Path} holds a run of a different configuration (see its config.resolved.yaml); only 'eval', 'figures' and when to checkpoint and log may change when resuming.",
                 "set a new 'run:' id, or delete the folder to start over.");
         AtomicFile.WriteAllText(ConfigPath, resolved);
     }

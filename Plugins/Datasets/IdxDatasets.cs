@@ -5,7 +5,7 @@ namespace SdAE.Plugins.Datasets;
 
 public sealed class IdxOptions
 {
-    [Description("Folder with train-/t10k-images-idx3-ubyte[.gz] and the labels files; default data/<dataset> (scripts/fetch-data.sh fetches it).")]
+    [Description("Folder with train-/t10k-images-idx3-ubyte[.gz] and the labels files; default data/<dataset> (`sdae data fetch <dataset>` fetches it there).")]
     public string? Root { get; set; }
 }
 
@@ -26,7 +26,7 @@ public abstract class IdxDataset(IdxOptions options) : IDatasetSource
         var prefix = split == DataSplit.Train ? "train" : "t10k";
         var imagesPath = Locate(root, $"{prefix}-images-idx3-ubyte");
         var labelsPath = Locate(root, $"{prefix}-labels-idx1-ubyte");
-        var refetch = $"delete {root} and run scripts/fetch-data.sh to fetch a fresh copy.";
+        var refetch = $"delete {root} and run `sdae data fetch {DatasetName}` (or scripts/fetch-data.sh) to fetch a fresh copy.";
         try
         {
             var images = IdxReader.Read(imagesPath, expectedDimensions: 3);
@@ -55,7 +55,7 @@ public abstract class IdxDataset(IdxOptions options) : IDatasetSource
             if (File.Exists(path)) return path;
         }
         throw new DataSourceException($"{DatasetName} data not found: no {name}[.gz] in {Path.GetFullPath(root)}.",
-            "run scripts/fetch-data.sh (or set data.root to the folder that holds the IDX files).");
+            $"run `sdae data fetch {DatasetName}` here (or scripts/fetch-data.sh in a checkout), or set data.root to the folder that holds the IDX files.");
     }
 }
 
