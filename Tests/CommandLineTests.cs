@@ -94,13 +94,15 @@ public class PipedOutputTests() : StripeDataFixture(trainCount: 64, testCount: 2
     public void APipedRunPrintsWholeLinesAndOneProgressLinePerHeadNotOnePerEpoch()
     {
         var yaml = folder.Write("tiny.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "a-rather-long-folder-name-for-runs"), epochs: 1, trainLimit: 64,
-            eval: "{ type: finetune, labels_per_class: 4, epochs: 12, batch: 8, eval_every: 6 }"));
+            eval: "{ type: knn, k: 3, labels_per_class: 2, every: 1 }, { type: finetune, labels_per_class: 4, epochs: 12, batch: 8, eval_every: 6 }"));
         var run = ChildProcess.Run("dotnet", [Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll"), "run", yaml]);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.All);
         var lines = run.Output.Split('\n');
-        var progress = lines.Where(l => l.StartsWith("finetune", StringComparison.Ordinal) && !l.Contains("test top-1")).ToList();
-        Assert.That(progress, Has.Count.InRange(1, 3), "throttled progress of the one protocol, not a line per epoch:\n" + run.Output);
-        Assert.That(progress, Has.All.Contain("epoch"));
+        var progress = lines.Where(l => l.StartsWith("finetune@4: ", StringComparison.Ordinal)).ToList();
+        Assert.That(progress, Has.Count.InRange(1, 3), "throttled progress of the one protocol under its head label, not a line per epoch:\n" + run.Output);
+        Assert.That(progress, Has.All.Contain("epoch").And.All.Match(@" \d+ s$"), "with the head's elapsed time");
+        Assert.That(lines.Where(l => l.Contains("k-NN: ")), Has.All.StartWith("knn@2: "), "k-NN's feature lines say which head they belong to");
+        Assert.That(lines.Where(l => l.StartsWith("epoch 1/1")), Has.All.Contain("to the final evaluation"));
         Assert.That(lines.Count(l => l.Contains("test top-1")), Is.EqualTo(2), "the evaluations every 6 of 12 epochs");
         var results = Path.Combine(folder.Path, "a-rather-long-folder-name-for-runs", "tiny", "default", "results.json");
         Assert.That(lines, Has.Some.Contains($"results: {results}"), "the results line is not wrapped at 80 columns:\n" + run.Output);

@@ -19,14 +19,14 @@ public static class ConsoleTrainingDisplay
         AnsiConsole.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            // elapsed and time left are in each line's own text: per head, and for the run until its final evaluation
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
             .Start(context => result = body(new LiveDisplay(context)));
         return result;
     }
 
     internal static string Describe(StepReport r) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {r.Epoch}/{r.Epochs}  step {r.StepInEpoch}/{r.StepsPerEpoch}  loss {r.Loss:F4}  lr {r.LearningRate:0.00e+00}  {r.ImagesPerSecond:F0} img/s  ETA {r.Remaining:hh\\:mm\\:ss}");
+        $"epoch {r.Epoch}/{r.Epochs}  step {r.StepInEpoch}/{r.StepsPerEpoch}  loss {r.Loss:F4}  lr {r.LearningRate:0.00e+00}  {r.ImagesPerSecond:F0} img/s  ETA {r.Remaining:hh\\:mm\\:ss} to the final evaluation");
 
     sealed class LiveDisplay(ProgressContext context) : ITrainingDisplay
     {
@@ -37,7 +37,7 @@ public static class ConsoleTrainingDisplay
         public void Report(string task, long done, long total, string? detail = null)
         {
             var progress = Task(task, total);
-            progress.Description = Markup.Escape(detail is null ? task : $"{task}  {detail}");
+            progress.Description = Markup.Escape(detail is null ? task : $"{task}: {detail}");
             progress.Value = done;
         }
 
@@ -70,7 +70,7 @@ public static class ConsoleTrainingDisplay
             if (!taskClocks.TryGetValue(task, out var clock)) taskClocks[task] = clock = Stopwatch.StartNew();
             if (done < total && clock.Elapsed < Interval) return;
             clock.Restart();
-            Console.WriteLine($"{task}: {done}/{total}" + (detail is null ? "" : $"  {detail}"));
+            Console.WriteLine(detail is null ? $"{task}: {done}/{total}" : $"{task}: {detail}");
         }
 
         public void Step(StepReport report)

@@ -40,7 +40,8 @@ public sealed class Evaluator(Plugins.PluginCatalog catalog, Func<PluginSpec, En
                     : subsets.TryGetValue(spec.LabelsPerClass, out var subset) ? subset
                     : subsets[spec.LabelsPerClass] = BalancedSubset.Of(train, spec.LabelsPerClass, context.Seed);
                 var head = spec.Guard(() => catalog.Create<IDownstreamHead>(spec.Type, spec.Options, context));
-                var result = head.Evaluate(new HeadContext(encoderFor(spec), labelled, test, context.Device, context.Seed, context.Progress, features, ranks));
+                var progress = new HeadProgress(spec.Label, context.Progress);
+                var result = head.Evaluate(new HeadContext(encoderFor(spec), labelled, test, context.Device, context.Seed, progress, features, ranks));
                 var settings = Settings(spec.Options, spec.Encoder);
                 // what differs from a section with only `type:` (labels_per_class is in the label already)
                 var defaults = Settings(Activator.CreateInstance(spec.Options.GetType())!, new HeadSection().Encoder);

@@ -82,10 +82,10 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
         var computeType = PrecisionSettings.Apply(experiment.Precision, device);
         var augmentation = new Augmentation(experiment.DataOptions.Augment);
         var checkpoints = new CheckpointPolicy(pretrain);
-        var log = new StepLog(session.Log, display, ranks, pretrain.Batch, pretrain.Epochs, stepsPerEpoch,
-            session.Schedule.TotalSteps);
         var health = new HealthProbe(model, environment.HeldOut, experiment.Seed, device, display);
         var online = new OnlineEvaluation(Evaluator.For(session), experiment.Eval, pretrain.Epochs, session.Log, display);
+        var log = new StepLog(session.Log, display, ranks, pretrain.Batch, pretrain.Epochs, stepsPerEpoch,
+            session.Schedule.TotalSteps, online.SecondsLeft);
         var losses = new List<double>();
         double earlierSeconds = state.TrainSeconds;
         var clock = Stopwatch.StartNew();

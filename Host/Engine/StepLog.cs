@@ -10,13 +10,19 @@ namespace SdAE.Host.Engine;
 
 /// <summary>
 /// The logging stage of the loop: for a logged step, reads the loss (the only wait for the device),
-/// measures throughput since the last log line and the time left, and writes the step to
-/// metrics.jsonl and the display; after an epoch, its mean loss and health diagnostics.
+/// measures throughput since the last log line and the time left until the final evaluation (the
+/// steps left at a smoothed rate, plus the online evaluations still due at the time they have taken),
+/// and writes the step to metrics.jsonl and the display; after an epoch, its mean loss and health diagnostics.
 /// </summary>
-public sealed class StepLog(Action<MetricsRecord> log, ITrainingDisplay display, ICollectives ranks, int batch, int epochs, long stepsPerEpoch, long totalSteps)
+public sealed class StepLog(Action<MetricsRecord> log, ITrainingDisplay display, ICollectives ranks, int batch, int epochs, long stepsPerEpoch, long totalSteps,
+    Func<int, double>? onlineSecondsLeft = null)
 {
+    /// <summary>Weight of the newest window in the smoothed rate: a slow window moves the ETA by a fifth, not all the way.</summary>
+    const double Smoothing = 0.2;
+
     readonly Stopwatch window = Stopwatch.StartNew();
     long windowImages;
+    double smoothedRate;
 
     public void Count(long images) => windowImages += images;
 
@@ -25,7 +31,8 @@ public sealed class StepLog(Action<MetricsRecord> log, ITrainingDisplay display,
         var measured = RanksMean(targetLoss);   // finite: NonFiniteGuard has checked every step up to here
         double loss = measured["loss"];
         double imagesPerSecond = windowImages / Math.Max(1e-9, window.Elapsed.TotalSeconds);
-        var remaining = TimeSpan.FromSeconds((totalSteps - step) * batch / Math.Max(1e-9, imagesPerSecond));
+        smoothedRate = smoothedRate == 0 ? imagesPerSecond : (1 - Smoothing) * smoothedRate + Smoothing * imagesPerSecond;
+        var remaining = TimeSpan.FromSeconds((totalSteps - step) * batch / Math.Max(1e-9, smoothedRate) + (onlineSecondsLeft?.Invoke(epoch) ?? 0));
         var values = new Dictionary<string, double> { ["loss"] = loss, ["lr"] = lr, ["images_per_second"] = imagesPerSecond };
         foreach (var (name, value) in measured.Where(m => m.Key != "loss")) values[name] = value;
         log(new MetricsRecord(step, epoch + (double)stepInEpoch / stepsPerEpoch, values));
