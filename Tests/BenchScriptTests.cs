@@ -27,4 +27,29 @@ public class BenchScriptTests() : StripeDataFixture(trainCount: 64, testCount: 2
         Assert.That(compare.Output, Does.Contain("time ratio").And.Contain("RESULT {"), compare.All);
         Assert.That(compare.Output, Does.Not.Contain("reference skipped"), compare.All);
     }
+
+    [Test]
+    public void ThePreparedDeviceMeasurementRunsEndToEndOnTheCpu()
+    {
+        if (ChildProcess.Run(Python, ["-c", "import torch, yaml"]).ExitCode != 0)
+            Assert.Fail("PyTorch is not installed for /usr/bin/python3: run scripts/install-pytorch.sh (apt-get install python3-torch python3-yaml).");
+        // the rows read data/fashion-mnist under the working folder: the fixture's images stand in for it
+        var work = Path.Combine(folder.Path, "device");
+        Directory.CreateDirectory(Path.Combine(work, "data"));
+        Directory.CreateSymbolicLink(Path.Combine(work, "data", "fashion-mnist"), dataRoot);
+        var run = ChildProcess.Run("bash", [Path.Combine(Repository, "bench", "device-run.sh"), "--device", "cpu", "--batch", "2", "--steps", "2"],
+            workingDirectory: work,
+            environment: new Dictionary<string, string>
+            {
+                ["SDAE"] = $"dotnet {Path.Combine(TestContext.CurrentContext.TestDirectory, "sdae.dll")}",
+                ["PYTHON"] = Python,
+                ["ROWS"] = "sdae_vit-tiny-32px4_fp32",
+                ["COST_ROW"] = "sdae_vit-tiny-32px4_fp32",
+                ["TMPDIR"] = work,
+            });
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.All);
+        Assert.That(run.Output, Does.Not.Contain("FAILED").And.Not.Contain("reference skipped"), run.All);
+        Assert.That(run.Output, Does.Contain("SdAE / MAE training-step time").And.Contain("NCCL allreduce: skipped (no GPU)"), run.All);
+        Assert.That(run.Output, Does.Match(@"\| sdae_vit-tiny-32px4_fp32 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|"), "the summary row has both sides and the ratio:\n" + run.All);
+    }
 }

@@ -32,10 +32,14 @@ fi
 # the allreduce over all of them. libnccl comes with pip's PyTorch.
 nccl_lib="$("${PYTHON:-python3}" -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)"
 [ -n "$nccl_lib" ] && export LD_LIBRARY_PATH="$nccl_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-echo "=== NCCL allreduce, one rank (binding check; libnccl from ${nccl_lib:-the system})"
-$SDAE bench-allreduce "$repo_root/experiments/bench/sdae_vit-b16-224_fp32.yaml" "$repo_root/experiments/bench/sdae_vit-tiny-32px4_fp32.yaml" --device cuda --repeats 20 \
-  || echo "=== NCCL one-rank FAILED"
 gpus="$(nvidia-smi -L 2>/dev/null | wc -l)"
+if [ "${gpus:-0}" -eq 0 ]; then
+  echo "=== NCCL allreduce: skipped (no GPU)"
+else
+  echo "=== NCCL allreduce, one rank (binding check; libnccl from ${nccl_lib:-the system})"
+  $SDAE bench-allreduce "$repo_root/experiments/bench/sdae_vit-b16-224_fp32.yaml" "$repo_root/experiments/bench/sdae_vit-tiny-32px4_fp32.yaml" --device cuda --repeats 20 \
+    || echo "=== NCCL one-rank FAILED"
+fi
 if [ "${gpus:-0}" -gt 1 ] && command -v mpirun >/dev/null; then
   echo "=== NCCL allreduce over $gpus GPUs"
   mpirun --allow-run-as-root -np "$gpus" -x LD_LIBRARY_PATH $SDAE bench-allreduce "$repo_root/experiments/bench/sdae_vit-b16-224_fp32.yaml" --device cuda \
