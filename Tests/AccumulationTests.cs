@@ -39,6 +39,14 @@ public class AccumulationTests() : StripeDataFixture(trainCount: 256, testCount:
     }
 
     [Test]
+    public void FineTuningMicroBatchesBeyondTheBatchAreRefusedAtTheKey()
+    {
+        var yaml = Sdae("bad_head", "{}").Overlay("{ eval: [ { type: finetune, batch: 16, accumulate: 32 } ] }");
+        var e = Assert.Throws<ExperimentError>(() => ExperimentLoader.Load(folder.Write("bad_head.yaml", yaml)))!;
+        Assert.That(e.Message, Does.Contain("accumulate").And.Contain("16"));
+    }
+
+    [Test]
     public void ARunFolderWrittenBeforeAccumulateExistedStillResumes()
     {
         var yaml = folder.Write("old.yaml", Sdae("old", "{}"));

@@ -2,7 +2,7 @@ using SdAE.Tests.Support;
 
 namespace SdAE.Tests;
 
-/// <summary>The benchmark scripts run end to end on the CPU, so their PyTorch reference cannot rot unseen again.</summary>
+/// <summary>The benchmark scripts run end to end on the CPU, so their PyTorch reference cannot rot unseen again; `sdae bench --memory` lists every batch size.</summary>
 public class BenchScriptTests() : StripeDataFixture(trainCount: 64, testCount: 20)
 {
     const string Python = "/usr/bin/python3";
@@ -51,5 +51,21 @@ public class BenchScriptTests() : StripeDataFixture(trainCount: 64, testCount: 2
         Assert.That(run.Output, Does.Not.Contain("FAILED").And.Not.Contain("reference skipped"), run.All);
         Assert.That(run.Output, Does.Contain("SdAE / MAE training-step time").And.Contain("NCCL allreduce: skipped (no GPU)"), run.All);
         Assert.That(run.Output, Does.Match(@"\| sdae_vit-tiny-32px4_fp32 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|"), "the summary row has both sides and the ratio:\n" + run.All);
+    }
+
+    [Test]
+    public void BenchMemoryPrintsThePeakOfEveryBatchSizeSmallestFirst()
+    {
+        var experiment = folder.Write("memory.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64));
+        var (exitCode, errors, output) = SdaeCommand.InProcess("bench", experiment, "--memory", "--batches", "16,4", "--steps", "1");
+        Assert.That(exitCode, Is.EqualTo(0), errors + output);
+        var rows = output.Split('\n').Where(line => line.StartsWith("{\"batch\"")).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement).ToList();
+        Assert.That(rows.Select(r => r.GetProperty("batch").GetInt32()), Is.EqualTo(new[] { 4, 16 }));
+        var baseline = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"held (\d+) MiB before any model").Groups[1].Value);
+        Assert.That(rows.Select(r => r.GetProperty("peak_rss_mib").GetDouble()), Has.All.GreaterThan(baseline), "a step adds the model and its activations");
+        Assert.That(rows.Select(r => r.GetProperty("ms_per_step").GetDouble()), Has.All.GreaterThan(0));
+
+        Assert.That(SdaeCommand.InProcess("bench", experiment, "--batches", "4").ExitCode, Is.EqualTo(2), "--batches without --memory");
+        Assert.That(SdaeCommand.InProcess("bench", experiment, "--memory", "--batches", "4,x").ExitCode, Is.EqualTo(2));
     }
 }

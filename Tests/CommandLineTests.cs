@@ -107,4 +107,17 @@ public class PipedOutputTests() : StripeDataFixture(trainCount: 64, testCount: 2
         var results = Path.Combine(folder.Path, "a-rather-long-folder-name-for-runs", "tiny", "default", "results.json");
         Assert.That(lines, Has.Some.Contains($"results: {results}"), "the results line is not wrapped at 80 columns:\n" + run.Output);
     }
+
+    [Test]
+    public void OneSlowLogWindowMovesTheEtaByAFifthNotAllTheWay()
+    {
+        // 1000 images left: 10 s at 100 images/s; one window at 45 images/s (a checkpoint) read as is would say 22 s
+        var rate = new SdAE.Host.Engine.SmoothedRate();
+        Assert.That(1000 / rate.Add(100), Is.EqualTo(10).Within(1e-9), "the first window is taken as it is");
+        Assert.That(1000 / rate.Add(100), Is.EqualTo(10).Within(1e-9));
+        double afterSlow = 1000 / rate.Add(45);
+        Assert.That(afterSlow, Is.EqualTo(1000 / (0.8 * 100 + 0.2 * 45)).Within(1e-9));
+        Assert.That(afterSlow, Is.LessThan(12), "not the 22 s the slow window alone would give");
+        Assert.That(1000 / rate.Add(100), Is.LessThan(afterSlow).And.GreaterThan(10), "and it recovers over the next windows");
+    }
 }

@@ -163,6 +163,28 @@ public class HeadsTests
     }
 
     [Test]
+    public void FineTuningInFourMicroBatchesTrainsAsTheWholeBatchDoesEpochForEpoch()
+    {
+        // 300 images in batches of 32: the last batch of 12 splits into 3 + 3 + 3 + 3; drop path off (micro-batches draw it in another order)
+        var (train, test, folder) = Stripes(300, 100);
+        using var _ = folder;
+        using var encoder = new VisionTransformer(Tiny, Context);
+        HeadResult FineTune(int accumulate) =>
+            new FineTuneHead(new FineTuneOptions { Epochs = 3, Batch = 32, Lr = 5e-3, DropPath = 0, EvalEvery = 1, Accumulate = accumulate,
+                    Augment = new AugmentOptions { CropScale = [0.5, 1.0], Flip = true } })
+                .Evaluate(new HeadContext(encoder, train, test, CPU, 0, NullProgressReporter.Instance));
+        var whole = FineTune(1);
+        var micro = FineTune(4);
+        Assert.That(micro.Curve!, Has.Count.EqualTo(3));
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            Assert.That(micro.Curve![epoch]["train_loss"], Is.EqualTo(whole.Curve![epoch]["train_loss"]).Within(1e-5), $"epoch {epoch + 1}");
+            Assert.That(micro.Curve![epoch]["top1"], Is.EqualTo(whole.Curve![epoch]["top1"]), $"epoch {epoch + 1}: the same weights classify alike");
+        }
+        Assert.That(whole.Curve![2]["train_loss"], Is.LessThan(whole.Curve![0]["train_loss"]), "it trained");
+    }
+
+    [Test]
     public void CopyLoadsEveryEncoderTensor()
     {
         using var encoder = new VisionTransformer(Tiny, Context);

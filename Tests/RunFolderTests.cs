@@ -114,17 +114,32 @@ public class RunFolderTests
     }
 
     [Test]
-    public void ARunsFinalEvaluationIsInTensorBoardUnderFinal()
+    public void ARunsFinalEvaluationSettingsAndPicturesAreInTensorBoard()
     {
         using var folder = new TempFolder();
         var dataRoot = TestData.WriteStripes(Path.Combine(folder.Path, "data"), 64, 20);
         var yaml = folder.Write("tiny.yaml", TinyExperiment.Yaml(dataRoot, Path.Combine(folder.Path, "runs"), epochs: 1, trainLimit: 64,
             eval: "{ type: knn, k: 5 }, { type: finetune, labels_per_class: 2, epochs: 2 }"));
         Assert.That(SdaeCommand.InProcess("run", yaml).ExitCode, Is.EqualTo(0));
-        var events = Directory.GetFiles(Path.Combine(folder.Path, "runs", "tiny", "default", "tensorboard"), "events.out.tfevents.*");
-        var text = string.Concat(events.Select(e => System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(e))));
-        Assert.That(text, Does.Contain("final/knn/top1").And.Contain("final/finetune@2/top1").And.Contain("final/finetune@2/best_top1"));
-        Assert.That(text, Does.Not.Contain("final/finetune@2/best_epoch"), "positions are not charted");
+        var events = TensorBoardEvents.ReadAll(Path.Combine(folder.Path, "runs", "tiny", "default", "tensorboard"));
+        var tags = events.Values().Select(v => v.Tag).ToList();
+        Assert.That(tags, Does.Contain("final/knn/top1").And.Contain("final/finetune@2/top1").And.Contain("final/finetune@2/best_top1"));
+        Assert.That(tags, Does.Not.Contain("final/finetune@2/best_epoch"), "positions are not charted");
+
+        var settings = TensorBoardEvents.HyperParameters(events);
+        Assert.That(settings["pretrain.epochs"].NumberValue, Is.EqualTo(1));
+        Assert.That(settings["masking.type"].StringValue, Is.EqualTo("random"));
+        Assert.That(settings.Keys, Has.None.StartsWith("eval.").And.None.EqualTo("pretrain.log_every"), "what trained, not how it was evaluated or logged");
+        var experiment = events.Values().Single(v => v.Tag == "_hparams_/experiment").Metadata.PluginData.Content;
+        var metricTags = TensorBoardEvents.Field(TensorBoardEvents.Field(experiment, 2).Single(), 5)
+            .Select(info => TensorBoardEvents.Field(TensorBoardEvents.Field(info, 1).Single(), 2).Single().ToStringUtf8());
+        Assert.That(metricTags, Does.Contain("final/knn/top1"), "the dashboard's metric columns are the final scalars");
+
+        var images = events.Values().Where(v => v.Image is not null).ToDictionary(v => v.Tag, v => v.Image);
+        Assert.That(images.Keys, Does.Contain("images/pretraining").And.Contain("images/reconstruction").And.Contain("images/health"));
+        var png = File.ReadAllBytes(Path.Combine(folder.Path, "runs", "tiny", "default", "pretraining.png"));
+        Assert.That(images["images/pretraining"].EncodedImageString.ToByteArray().Take(8), Is.EqualTo(png.Take(8)), "a PNG");
+        Assert.That(images["images/pretraining"].Width, Is.GreaterThan(100));
     }
 
     [Test]

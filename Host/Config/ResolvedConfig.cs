@@ -38,6 +38,29 @@ public static class ResolvedConfig
         return tree;
     }
 
+    /// <summary>The settings that shape training as dotted keys (`masking.ratio`) and their YAML text; lists as `[a, b]`.</summary>
+    public static IReadOnlyDictionary<string, string> TrainingSettings(Experiment experiment)
+    {
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        void Add(string prefix, object? value)
+        {
+            switch (value)
+            {
+                case Dictionary<object, object?> section:
+                    foreach (var (key, inner) in section) Add(prefix.Length == 0 ? $"{key}" : $"{prefix}.{key}", inner);
+                    break;
+                case List<object> items:
+                    settings[prefix] = $"[{string.Join(", ", items.Select(item => item is Dictionary<object, object?> ? "{...}" : $"{item}"))}]";
+                    break;
+                default:
+                    settings[prefix] = $"{value}";
+                    break;
+            }
+        }
+        Add("", TrainingTree(ToYaml(experiment)));
+        return settings;
+    }
+
     /// <summary>Whether a run written with <paramref name="before"/> trains as <paramref name="now"/> would (eval aside; keys added since, at their old behaviour, aside).</summary>
     public static bool SameTraining(string before, string now)
     {

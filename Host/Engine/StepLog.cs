@@ -17,12 +17,9 @@ namespace SdAE.Host.Engine;
 public sealed class StepLog(Action<MetricsRecord> log, ITrainingDisplay display, ICollectives ranks, int batch, int epochs, long stepsPerEpoch, long totalSteps,
     Func<int, double>? onlineSecondsLeft = null)
 {
-    /// <summary>Weight of the newest window in the smoothed rate: a slow window moves the ETA by a fifth, not all the way.</summary>
-    const double Smoothing = 0.2;
-
     readonly Stopwatch window = Stopwatch.StartNew();
+    readonly SmoothedRate rate = new();
     long windowImages;
-    double smoothedRate;
 
     public void Count(long images) => windowImages += images;
 
@@ -31,8 +28,7 @@ public sealed class StepLog(Action<MetricsRecord> log, ITrainingDisplay display,
         var measured = RanksMean(targetLoss);   // finite: NonFiniteGuard has checked every step up to here
         double loss = measured["loss"];
         double imagesPerSecond = windowImages / Math.Max(1e-9, window.Elapsed.TotalSeconds);
-        smoothedRate = smoothedRate == 0 ? imagesPerSecond : (1 - Smoothing) * smoothedRate + Smoothing * imagesPerSecond;
-        var remaining = TimeSpan.FromSeconds((totalSteps - step) * batch / Math.Max(1e-9, smoothedRate) + (onlineSecondsLeft?.Invoke(epoch) ?? 0));
+        var remaining = TimeSpan.FromSeconds((totalSteps - step) * batch / rate.Add(imagesPerSecond) + (onlineSecondsLeft?.Invoke(epoch) ?? 0));
         var values = new Dictionary<string, double> { ["loss"] = loss, ["lr"] = lr, ["images_per_second"] = imagesPerSecond };
         foreach (var (name, value) in measured.Where(m => m.Key != "loss")) values[name] = value;
         log(new MetricsRecord(step, epoch + (double)stepInEpoch / stepsPerEpoch, values));
@@ -65,5 +61,24 @@ public sealed class StepLog(Action<MetricsRecord> log, ITrainingDisplay display,
         ranks.AllReduceSum(values);
         var means = values.div_(ranks.Size).data<float>().ToArray();
         return names.Select((name, i) => (name, (double)means[i])).ToDictionary();
+    }
+}
+
+/// <summary>
+/// Images per second as an exponential moving average of the log windows' rates, which the ETA
+/// divides by: one slow window (a checkpoint, another process) moves it by a fifth, not all the way.
+/// </summary>
+public sealed class SmoothedRate
+{
+    /// <summary>Weight of the newest window.</summary>
+    public const double Weight = 0.2;
+
+    double value;
+
+    /// <summary>Takes a window's rate and returns the smoothed one (the first window's as it is; never 0).</summary>
+    public double Add(double imagesPerSecond)
+    {
+        value = value == 0 ? imagesPerSecond : (1 - Weight) * value + Weight * imagesPerSecond;
+        return Math.Max(1e-9, value);
     }
 }

@@ -67,10 +67,10 @@ public sealed class TrainingSession : IDisposable
         tensorBoard.Write(record);
     }
 
-    /// <summary>The final evaluation's metrics in TensorBoard (rank 0); results.json is their record.</summary>
+    /// <summary>The final evaluation's metrics and the training settings in TensorBoard (rank 0); results.json and config.resolved.yaml are their record.</summary>
     public void LogFinal(IReadOnlyList<HeadOutcome> heads, long step)
     {
-        if (IsWriter) tensorBoard.WriteFinal(heads, step);
+        if (IsWriter) tensorBoard.WriteFinal(heads, step, ResolvedConfig.TrainingSettings(Experiment));
     }
 
     /// <summary>Opens the run folder (checking the config of a run being resumed), loads the data, builds the model and optimizer.</summary>

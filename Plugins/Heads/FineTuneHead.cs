@@ -1,3 +1,4 @@
+using SdAE.Abstractions.Options;
 using SdAE.Abstractions.Randomness;
 using SdAE.Training.Distributed;
 using SdAE.Abstractions.Distributed;
@@ -15,7 +16,7 @@ using AdamW = SdAE.Training.AdamW;
 
 namespace SdAE.Plugins.Heads;
 
-public sealed class FineTuneOptions
+public sealed class FineTuneOptions : IValidatableOptions
 {
     // Defaults: the label-scarce protocol measured in docs/lab-notebook.md (the curve flattens by
     // about epoch 25 at 100 labels per class; lr chosen where training from scratch does best).
@@ -24,6 +25,9 @@ public sealed class FineTuneOptions
 
     [Range(1, 65536), Description("Images per step; the peak lr is lr x batch / 256.")]
     public int Batch { get; set; } = 64;
+
+    [Range(1, 4096), Description("Gradient accumulation: each batch as N micro-batches whose gradients are summed before one optimizer step (less memory, the same training); lr and schedule count optimizer steps.")]
+    public int Accumulate { get; set; } = 1;
 
     [Range(0.0, 10.0), Description("Base lr; the peak is base x batch / 256.")]
     public double Lr { get; set; } = 8e-3;
@@ -60,6 +64,12 @@ public sealed class FineTuneOptions
 
     [Description("With init_from: refuse a file whose keys do not match the encoder's exactly; false loads what fits.")]
     public bool InitStrict { get; set; } = true;
+
+    public IEnumerable<OptionError> Validate()
+    {
+        if (Accumulate > Batch)
+            yield return new("accumulate", $"{Accumulate} micro-batches are more than the batch of {Batch} images; choose at most the batch.");
+    }
 }
 
 /// <summary>Encoder + classifier on pooled tokens; the encoder is a copy, so the evaluated one is untouched.</summary>
@@ -123,23 +133,38 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
     }
 
     /// <summary>
-    /// The cross-entropy of a batch (mean over it); with several ranks, of this rank's share,
-    /// summed and divided by the whole batch, so the ranks' gradients add up to the batch's. A rank
-    /// whose share is empty (a last batch smaller than the ranks) gives a zero loss over one image,
-    /// so its gradients exist and are zero.
+    /// Back-propagates the cross-entropy of a batch (mean over it) and returns it, detached; with
+    /// several ranks, of this rank's share, summed and divided by the whole batch, so the ranks'
+    /// gradients add up to the batch's. With <c>accumulate</c>, the share goes through the model as
+    /// that many micro-batches, each backward on its sum over the whole batch, so the gradients add
+    /// up to the same. A rank whose share is empty (a last batch smaller than the ranks) gives a zero
+    /// loss over one image, so its gradients exist and are zero.
     /// The whole batch is augmented on every rank (the same draws), so each image's crop is the same
-    /// whatever the number of ranks.
+    /// whatever the number of ranks or micro-batches.
     /// </summary>
-    Tensor BatchLoss(Classifier model, HeadContext context, Tensor indices, ICollectives ranks, Augmentation augmentation, Random random)
+    Tensor BackwardBatch(Classifier model, HeadContext context, Tensor indices, ICollectives ranks, Augmentation augmentation, Random random)
     {
         var images = augmentation.Apply(context.Train.Images(indices).to(context.Device), random);
         var labels = context.Train.Labels[indices].to(context.Device);
         Tensor Loss(long from, long count, nn.Reduction reduction) => nn.functional.cross_entropy(model.forward(images.narrow(0, from, count)),
             labels.narrow(0, from, count), reduction: reduction, label_smoothing: options.LabelSmoothing);
+        Tensor Backward(Tensor loss)
+        {
+            loss.backward();
+            return loss.detach();
+        }
         long batch = indices.shape[0];
-        if (ranks.Size == 1) return Loss(0, batch, nn.Reduction.Mean);
+        if (ranks.Size == 1 && options.Accumulate == 1) return Backward(Loss(0, batch, nn.Reduction.Mean));
         long start = batch * ranks.Rank / ranks.Size, end = batch * (ranks.Rank + 1) / ranks.Size;
-        return end > start ? Loss(start, end - start, nn.Reduction.Sum) / batch : Loss(0, 1, nn.Reduction.Sum) * 0;
+        if (end == start) return Backward(Loss(0, 1, nn.Reduction.Sum) * 0);
+        long share = end - start, parts = Math.Min(options.Accumulate, share);
+        var total = zeros(1, device: context.Device);
+        for (long k = 0; k < parts; k++)
+        {
+            long from = start + share * k / parts, to = start + share * (k + 1) / parts;
+            total.add_(Backward(Loss(from, to - from, nn.Reduction.Sum) / batch));
+        }
+        return total;
     }
 
     public HeadResult Evaluate(HeadContext context)
@@ -171,12 +196,11 @@ public class FineTuneHead(FineTuneOptions options) : IDownstreamHead
             {
                 using var scope = NewDisposeScope();
                 long batch = Math.Min(options.Batch, trainCount - i * options.Batch);
-                var loss = BatchLoss(model, context, order.narrow(0, i * options.Batch, batch), ranks, augmentation, random);
                 optimizer.ZeroGrad();
-                loss.backward();
+                var loss = BackwardBatch(model, context, order.narrow(0, i * options.Batch, batch), ranks, augmentation, random);
                 gradients.Sum(optimizer);
                 optimizer.Step(schedule.At(step++));
-                lossSum.add_(loss.detach());
+                lossSum.add_(loss);
                 if ((i + 1) % LossShownEvery == 0 || i + 1 == stepsPerEpoch) shownLoss = $"loss {lossSum.item<float>() * ranks.Size / (i + 1):F4}";   // rank 0's share, scaled
                 // one progress line for the whole protocol (its steps over every epoch), not one per epoch
                 context.Progress.Report(Protocol, step, stepsPerEpoch * options.Epochs, $"epoch {epoch + 1}/{options.Epochs}  {shownLoss}");
