@@ -14,5 +14,7 @@ public sealed class MaskingModule : IPluginModule
             "SdAE: random masking whose masked patches are split into K disjoint equal folds, one teacher view each.");
         services.AddPlugin<IMaskingStrategy, BlockwiseMasking, BlockwiseMaskingOptions>(PluginKind.Masking, "blockwise",
             "BEiT: rectangles of random area and aspect ratio until about the target count is masked; count varies per image.");
+        services.AddPlugin<IMaskingStrategy, RandomBlockMasking, RandomBlockMaskingOptions>(PluginKind.Masking, "random_block",
+            "SimMIM: a random ratio of block x block-patch squares masked whole.");
     }
 }

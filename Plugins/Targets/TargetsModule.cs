@@ -14,5 +14,7 @@ public sealed class TargetsModule : IPluginModule
             "SdAE: predict an EMA teacher's standardised features of masked patches, seen fold by fold; 1 - cosine loss.");
         services.AddPlugin<IReconstructionTarget, DiscreteTokenTarget, DiscreteTokenOptions>(PluginKind.Target, "discrete_token",
             "BEiT-style: mask tokens in the encoder, a Linear head predicts each masked patch's token id (random-projection or k-means tokenizer).");
+        services.AddPlugin<IReconstructionTarget, SimMimTarget, SimMimOptions>(PluginKind.Target, "simmim",
+            "SimMIM: mask tokens in the encoder, a Linear head predicts raw pixels; L1 on masked pixels only.");
     }
 }
