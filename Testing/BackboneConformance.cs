@@ -53,7 +53,7 @@ public abstract class BackboneConformance : PluginConformance
     }
 }
 
-/// <summary>A decoder's contract: built for an encoder width, a grid and an output width, it maps visible tokens to one prediction per patch, differentiably.</summary>
+/// <summary>A decoder's contract: built for an encoder width, a grid and an output width, it maps visible tokens to one prediction per patch, differentiably; the plan it says it predicts holds masked patches only.</summary>
 public abstract class DecoderConformance : PluginConformance
 {
     protected abstract IDecoderBuilder CreateDecoderBuilder();
@@ -71,5 +71,25 @@ public abstract class DecoderConformance : PluginConformance
         Assert.That(prediction.shape, Is.EqualTo(new long[] { 2, 49, outputWidth }));
         prediction.square().mean().backward();
         Assert.That(encoded.grad!.abs().sum().item<float>(), Is.GreaterThan(0f), "the prediction depends on the encoded tokens");
+    }
+
+    [Test]
+    public void ThePlanItPredictsHoldsMaskedPatchesOnlyInTrainingAndEvalMode()
+    {
+        using var decoder = CreateDecoderBuilder().Build(new DecoderShape(32, new GridSize(7, 7), 16));
+        using var scope = NewDisposeScope();
+        var plan = ProbePlans.MultiFold(2, new GridSize(7, 7));
+        foreach (bool training in new[] { true, false })
+        {
+            decoder.train(training);
+            var predicted = decoder.PredictedPlan(plan);
+            string mode = training ? "training" : "eval";
+            Assert.That(predicted.Grid, Is.EqualTo(plan.Grid));
+            Assert.That(predicted.Mask.logical_and(plan.Mask.logical_not()).any().item<bool>(), Is.False, $"{mode}: only masked patches are predicted");
+            Assert.That(predicted.Mask.sum([1]).min().item<long>(), Is.GreaterThan(0L), $"{mode}: every image has a predicted patch");
+            Assert.That(Same(predicted.VisibleIds!, plan.VisibleIds!) && Same(predicted.RestoreIds!, plan.RestoreIds!), Is.True, $"{mode}: what the encoder saw is unchanged");
+            Assert.That(predicted.Mask.gather(1, predicted.MaskedIds!).all().item<bool>(), Is.True, $"{mode}: masked ids and mask agree");
+            Assert.That(predicted.MaskedIds!.shape[1], Is.EqualTo(predicted.Mask.sum([1])[0].item<long>()), $"{mode}: one id per predicted patch");
+        }
     }
 }

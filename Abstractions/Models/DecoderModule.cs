@@ -17,6 +17,14 @@ public abstract class DecoderModule : nn.Module
 
     /// <summary>encoded [B, 1+Nv, De], restoreIds [B, L] -> predictions [B, L, OutputWidth] (cls dropped).</summary>
     public abstract Tensor Decode(Tensor encoded, Tensor restoreIds);
+
+    /// <summary>
+    /// The plan the target computes its targets and loss on: the masked patches this decoder
+    /// predicts for <paramref name="plan"/>. The default is the plan itself (every masked patch); a
+    /// decoder that predicts only some (CrossMAE's predict ratio) returns a plan whose Mask and
+    /// MaskedIds hold those only, the visible and restore ids unchanged, and no folds. Since 2.1.
+    /// </summary>
+    public virtual MaskPlan PredictedPlan(MaskPlan plan) => plan;
 }
 
 /// <summary>The decoder plugin contract: builds a decoder once the encoder and target are known.</summary>

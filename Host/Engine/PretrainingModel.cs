@@ -118,9 +118,11 @@ public sealed class PretrainingModel : IDisposable
         Target.StateModule?.to(device);
     }
 
+    /// <summary>The prediction and the loss of a masked batch; the target sees the decoder's <see cref="DecoderModule.PredictedPlan"/> (the patches predicted).</summary>
     public StepOutput Forward(Tensor images, MaskPlan plan)
     {
-        var targets = Target.ComputeTargets(images, plan);
+        var predicted = Input == EncoderInput.VisibleTokens ? Decoder!.PredictedPlan(plan) : plan;
+        var targets = Target.ComputeTargets(images, predicted);
         Tensor prediction;
         if (Input == EncoderInput.VisibleTokens)
         {
@@ -132,7 +134,7 @@ public sealed class PretrainingModel : IDisposable
             var encoded = Encoder.EncodeWithMaskToken(images, plan.Mask);
             prediction = encoded.narrow(1, 1, plan.Grid.Count);
         }
-        return new StepOutput(prediction, Target.Loss(prediction, targets, plan));
+        return new StepOutput(prediction, Target.Loss(prediction, targets, predicted));
     }
 
     /// <summary>

@@ -12,5 +12,7 @@ public sealed class BackbonesModule : IPluginModule
             "Vision Transformer encoder: sin-cos positions, pre-norm blocks, drop path; presets micro/tiny/small/base.");
         services.AddPlugin<IDecoderBuilder, ViTDecoderBuilder, ViTDecoderOptions>(PluginKind.Decoder, "vit_decoder",
             "MAE-style transformer decoder; its output width is set by the target.");
+        services.AddPlugin<IDecoderBuilder, CrossDecoderBuilder, CrossDecoderOptions>(PluginKind.Decoder, "cross_decoder",
+            "CrossMAE: mask queries cross-attend to the visible tokens only; predicts predict_ratio of the masked patches.");
     }
 }
