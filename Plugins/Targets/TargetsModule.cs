@@ -16,5 +16,7 @@ public sealed class TargetsModule : IPluginModule
             "BEiT-style: mask tokens in the encoder, a Linear head predicts each masked patch's token id (random-projection or k-means tokenizer).");
         services.AddPlugin<IReconstructionTarget, SimMimTarget, SimMimOptions>(PluginKind.Target, "simmim",
             "SimMIM: mask tokens in the encoder, a Linear head predicts raw pixels; L1 on masked pixels only.");
+        services.AddPlugin<IReconstructionTarget, HogTarget, HogTargetOptions>(PluginKind.Target, "hog",
+            "MaskFeat: mask tokens in the encoder, a Linear head predicts each masked patch's HOG descriptor; MSE on masked patches.");
     }
 }
