@@ -20,7 +20,13 @@ public sealed class MaskPlan
     public Tensor? RestoreIds { get; init; }
     /// <summary>int64 [B, K, n]: K disjoint groups of masked ids (multi-fold masking), or null.</summary>
     public Tensor? Folds { get; init; }
+    /// <summary>
+    /// Masked versions of each image in the plan (<see cref="Targets.IReconstructionTarget.MasksPerImage"/>):
+    /// rows r x M to r x M + M - 1 mask image r, so the plan has M rows per image. 1 unless a target asks for more. Since 2.1.
+    /// </summary>
+    public int MasksPerImage { get; init; } = 1;
 
+    /// <summary>The plan's rows: images x <see cref="MasksPerImage"/>.</summary>
     public long BatchSize => Mask.shape[0];
 
     /// <summary>

@@ -76,7 +76,15 @@ public interface IReconstructionTarget : IDisposable
     /// <summary>Untrained state saved in checkpoints (an EMA teacher), or null.</summary>
     nn.Module? StateModule => null;
 
-    /// <summary>Targets for a batch of normalised images; computed without gradients.</summary>
+    /// <summary>
+    /// Masked versions of each image per step (data2vec 2.0's several masks per image, one teacher
+    /// pass). With M &gt; 1 the host draws M plans per image (<see cref="MaskPlan.MasksPerImage"/>),
+    /// the student sees each image M times, once per plan row, and <see cref="ComputeTargets"/> gets
+    /// the B images once with the plan's B x M rows, and returns targets for every row. Since 2.1.
+    /// </summary>
+    int MasksPerImage => 1;
+
+    /// <summary>Targets for a batch of normalised images, one per plan row; computed without gradients.</summary>
     Tensor ComputeTargets(Tensor images, MaskPlan plan);
 
     /// <summary>prediction: [B, L, W] per-patch outputs (decoder, or encoder tokens without cls).</summary>

@@ -95,7 +95,7 @@ public sealed class PretrainingModel : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         using var generator = new Generator(0);
-        var plan = experiment.Masking!.Guard(() => Masking.Sample(1, Encoder.Grid, generator).To(context.Device));
+        var plan = experiment.Masking!.Guard(() => SamplePlan(1, generator).To(context.Device));
         var image = zeros(1, context.Channels, context.ImageSize, context.ImageSize, device: context.Device);
         Train(false);
         try
@@ -118,20 +118,33 @@ public sealed class PretrainingModel : IDisposable
         Target.StateModule?.to(device);
     }
 
-    /// <summary>The prediction and the loss of a masked batch; the target sees the decoder's <see cref="DecoderModule.PredictedPlan"/> (the patches predicted).</summary>
+    /// <summary>A mask plan for <paramref name="images"/> images: the target's masks per image each (rows image-major).</summary>
+    public MaskPlan SamplePlan(int images, Generator generator)
+    {
+        int masks = Target.MasksPerImage;
+        var plan = Masking.Sample(images * masks, Encoder.Grid, generator);
+        return masks == 1 ? plan : plan.WithMasksPerImage(masks);
+    }
+
+    /// <summary>
+    /// The prediction and the loss of a masked batch; the target sees the decoder's
+    /// <see cref="DecoderModule.PredictedPlan"/> (the patches predicted). With several masks per image
+    /// the student sees each image once per plan row and the target the images once.
+    /// </summary>
     public StepOutput Forward(Tensor images, MaskPlan plan)
     {
         var predicted = Input == EncoderInput.VisibleTokens ? Decoder!.PredictedPlan(plan) : plan;
         var targets = Target.ComputeTargets(images, predicted);
+        var studentImages = plan.MasksPerImage == 1 ? images : images.repeat_interleave(plan.MasksPerImage, 0);
         Tensor prediction;
         if (Input == EncoderInput.VisibleTokens)
         {
-            var encoded = Encoder.EncodeVisible(images, plan.VisibleIds!);
+            var encoded = Encoder.EncodeVisible(studentImages, plan.VisibleIds!);
             prediction = Decoder!.Decode(encoded, plan.RestoreIds!);
         }
         else
         {
-            var encoded = Encoder.EncodeWithMaskToken(images, plan.Mask);
+            var encoded = Encoder.EncodeWithMaskToken(studentImages, plan.Mask);
             prediction = encoded.narrow(1, 1, plan.Grid.Count);
         }
         return new StepOutput(prediction, Target.Loss(prediction, targets, predicted));
@@ -146,7 +159,7 @@ public sealed class PretrainingModel : IDisposable
     {
         using var generator = Seeding.Generator(seed, stream);
         var batch = HostToDevice.Copy(images.Images(arange(count, dtype: ScalarType.Int64)), device);
-        return (batch, Masking.Sample(count, Encoder.Grid, generator).To(device));
+        return (batch, SamplePlan(count, generator).To(device));
     }
 
     /// <summary>The encoder an evaluation asks for: the student, or the target's teacher.</summary>

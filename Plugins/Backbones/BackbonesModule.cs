@@ -14,5 +14,7 @@ public sealed class BackbonesModule : IPluginModule
             "MAE-style transformer decoder; its output width is set by the target.");
         services.AddPlugin<IDecoderBuilder, CrossDecoderBuilder, CrossDecoderOptions>(PluginKind.Decoder, "cross_decoder",
             "CrossMAE: mask queries cross-attend to the visible tokens only; predicts predict_ratio of the masked patches.");
+        services.AddPlugin<IDecoderBuilder, ConvDecoderBuilder, ConvDecoderOptions>(PluginKind.Decoder, "conv_decoder",
+            "data2vec 2.0: mask tokens in the masked slots, residual grouped-convolution blocks over the patch grid.");
     }
 }

@@ -16,5 +16,7 @@ public sealed class MaskingModule : IPluginModule
             "BEiT: rectangles of random area and aspect ratio until about the target count is masked; count varies per image.");
         services.AddPlugin<IMaskingStrategy, RandomBlockMasking, RandomBlockMaskingOptions>(PluginKind.Masking, "random_block",
             "SimMIM: a random ratio of block x block-patch squares masked whole.");
+        services.AddPlugin<IMaskingStrategy, InverseBlockMasking, InverseBlockMaskingOptions>(PluginKind.Masking, "inverse_block",
+            "data2vec 2.0: random square blocks kept visible until int(L(1 - ratio)) patches are; the rest masked.");
     }
 }

@@ -18,5 +18,7 @@ public sealed class TargetsModule : IPluginModule
             "SimMIM: mask tokens in the encoder, a Linear head predicts raw pixels; L1 on masked pixels only.");
         services.AddPlugin<IReconstructionTarget, HogTarget, HogTargetOptions>(PluginKind.Target, "hog",
             "MaskFeat: mask tokens in the encoder, a Linear head predicts each masked patch's HOG descriptor; MSE on masked patches.");
+        services.AddPlugin<IReconstructionTarget, Data2VecTarget, Data2VecOptions>(PluginKind.Target, "data2vec",
+            "data2vec 2.0: an EMA teacher sees the whole image once; the mean of its top K blocks, instance-normalised, is predicted from several masks per image; MSE.");
     }
 }

@@ -78,27 +78,22 @@ public sealed class TeacherLatentOptions : IValidatableOptions
 /// </summary>
 public sealed class TeacherLatentTarget(TeacherLatentOptions options) : IReconstructionTarget, ITeacherProvider
 {
-    EncoderModule? student;
-    EncoderModule? teacher;
-    IReadOnlyList<string> movedBuffers = [];
+    EmaTeacher? teacher;
 
-    public EncoderModule Teacher => teacher ?? throw new InvalidOperationException("the target is not attached to a student yet");
+    public EncoderModule Teacher => (teacher ?? throw new InvalidOperationException("the target is not attached to a student yet")).Encoder;
     public nn.Module StateModule => Teacher;
 
     public int PredictionWidth(EncoderModule student) => student.Width;
 
     public void Attach(EncoderModule student)
     {
-        this.student = student;
-        teacher = student.CreateSameShape();
-        teacher.eval();
-        foreach (var parameter in teacher.parameters()) parameter.requires_grad = false;
+        teacher = new EmaTeacher(student);
         if (options.TeacherInit == TeacherInit.Student) Ema(0.0);
-        if (options.TeacherInit == TeacherInit.Reference) movedBuffers = ReferenceTeacherInit.Apply(teacher);
+        if (options.TeacherInit == TeacherInit.Reference) teacher.AlsoMove(ReferenceTeacherInit.Apply(teacher.Encoder));
     }
 
     /// <summary>The mask token is the student's own; it has no role in the teacher.</summary>
-    public static bool IsExcludedFromEma(string name) => name.Contains("mask_token", StringComparison.Ordinal);
+    public static bool IsExcludedFromEma(string name) => EmaTeacher.IsExcludedFromEma(name);
 
     public Tensor ComputeTargets(Tensor images, MaskPlan plan)
     {
@@ -152,47 +147,10 @@ public sealed class TeacherLatentTarget(TeacherLatentOptions options) : IReconst
     }
 
     /// <summary>Cosine schedule from momentum[0] at i = 0 to momentum[1] at i = total.</summary>
-    public double MomentumAt(long i, long total)
-    {
-        double start = options.Momentum[0], end = options.Momentum[1];
-        return end + 0.5 * (start - end) * (1 + Math.Cos(Math.PI * i / Math.Max(1, total)));
-    }
+    public double MomentumAt(long i, long total) => EmaTeacher.MomentumAt(options.Momentum[0], options.Momentum[1], i, total);
 
-    /// <summary>
-    /// teacher = m * teacher + (1 - m) * student, in place, for every encoder parameter. The teacher's
-    /// parameters are kept back to back in one buffer; when the student's lie back to back too (the
-    /// flat optimizer lays them out so), the update is two operations for the whole encoder.
-    /// </summary>
-    public void Ema(double momentum)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var (teacherTensors, studentTensors) = EmaTensors();
-        var teacherSpan = FlatLayout.SpanOf(teacherTensors) ?? FlatLayout.Flatten(teacherTensors);
-        if (FlatLayout.SpanOf(studentTensors) is { } studentSpan)
-            teacherSpan.mul_(momentum).add_(studentSpan, alpha: 1 - momentum);
-        else
-            for (int i = 0; i < teacherTensors.Count; i++)
-                teacherTensors[i].mul_(momentum).add_(studentTensors[i], alpha: 1 - momentum);
-    }
-
-    (List<Tensor> Teacher, List<Tensor> Student)? emaTensors;
-
-    /// <summary>
-    /// The teacher's EMA parameters and the student's of the same names, in the teacher's order.
-    /// Kept between steps (looking them up by name costs about 1 ms for a ViT); moving a module to
-    /// another device or type disposes its old parameter tensors, which is how a stale list shows.
-    /// </summary>
-    (List<Tensor> Teacher, List<Tensor> Student) EmaTensors()
-    {
-        if (emaTensors is { } cached && !cached.Teacher.Concat(cached.Student).Any(t => t.IsInvalid)) return cached;
-        var studentTensors = student!.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
-            .Concat(student.named_buffers()).ToDictionary(p => p.Item1, p => p.Item2);
-        var names = Teacher.named_parameters().Where(p => !IsExcludedFromEma(p.name)).Select(p => (p.name, (Tensor)p.parameter))
-            .Concat(Teacher.named_buffers().Where(b => movedBuffers.Contains(b.name))).ToList();
-        emaTensors = (names.Select(p => p.Item2).ToList(), names.Select(p => studentTensors[p.Item1]).ToList());
-        return emaTensors.Value;
-    }
+    /// <summary>teacher = m * teacher + (1 - m) * student, in place, for every encoder parameter.</summary>
+    public void Ema(double momentum) => teacher!.Update(momentum);
 
     public void AfterStep(TrainingProgress progress)
     {
