@@ -64,6 +64,16 @@ public abstract class EncoderModule : nn.Module
         return copy;
     }
 
+    /// <summary>Whether <see cref="ClsAttention"/> is available (guided masking needs it). Since 2.1.</summary>
+    public virtual bool HasClsAttention => false;
+
+    /// <summary>
+    /// The last block's attention from the [CLS] query to each patch, averaged over heads, for
+    /// images [B, C, H, W] with every patch encoded: [B, L] (the cls key's share left out). Since 2.1.
+    /// </summary>
+    public virtual Tensor ClsAttention(Tensor images) =>
+        throw new NotSupportedException($"backbone {GetType().Name} gives no [CLS] attention (HasClsAttention is false).");
+
     /// <summary>Whether <see cref="DenseFeatures"/> is available (dense heads need it).</summary>
     public virtual bool HasDenseFeatures => false;
 

@@ -47,7 +47,7 @@ public static class CostBenchmark
             timings.Add(TimeSteps("SdAE training step", model, experiment.Pretrain, computeType, images, steps));
             var teacher = ((ITeacherProvider)model.Target).Teacher;
             using var generator = new Generator(1);
-            var plan = model.SamplePlan((int)images.shape[0], generator).To(device);
+            var plan = model.SamplePlan((int)images.shape[0], generator, images).To(device);
             timings.Add(Time("teacher, K folds (batched)", steps, () =>
             {
                 using var autocast = MixedPrecision.Autocast(computeType);
@@ -82,7 +82,7 @@ public static class CostBenchmark
         long step = 0;
         return Time(name, steps, () =>
         {
-            var plan = model.SamplePlan((int)images.shape[0], generator).To(images.device);
+            var plan = model.SamplePlan((int)images.shape[0], generator, images).To(images.device);
             var progress = new TrainingProgress { TotalEpochs = 1, CompletedSteps = ++step, TotalSteps = steps + 2 };
             return model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad, progress).Loss.Loss;
         });

@@ -48,7 +48,7 @@ public static class StepBenchmark
             {
                 using var scope = NewDisposeScope();
                 var clock = Stopwatch.StartNew();
-                var plan = model.SamplePlan((int)images.shape[0], generator).To(device);
+                var plan = model.SamplePlan((int)images.shape[0], generator, images).To(device);
                 var output = model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad, new TrainingProgress { TotalEpochs = 1, CompletedSteps = i + 1, TotalSteps = steps + 3 });
                 if (device.type == DeviceType.CUDA) cuda.synchronize();
                 else output.Loss.Loss.item<float>();

@@ -111,7 +111,7 @@ public sealed class Pretrainer(LoadedExperiment loaded, ITrainingDisplay display
                 using var scope = NewDisposeScope();
                 var batch = batches.Batch(i);
                 // masks are drawn for the whole global batch on every rank: image i's mask is the same for any number of ranks
-                var plan = model.SamplePlan(pretrain.Batch, masks)
+                var plan = model.SamplePlan(pretrain.Batch, masks, batch)
                     .Rows(session.Share.Start, session.Share.Size).To(device);
                 double lr = session.Schedule.At(step);
                 var progress = new TrainingProgress

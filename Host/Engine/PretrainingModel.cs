@@ -58,6 +58,9 @@ public sealed class PretrainingModel : IDisposable
                 "use a backbone with a mask token (for the in-tree vit: mask_token: true).");
         DecoderModule? decoder = null;
         target.Attach(encoder);
+        if (masking is IGuidedMasking && (target as ITeacherProvider)?.Teacher.HasClsAttention != true)
+            throw new UserError($"masking '{experiment.Masking!.Type}' is guided by a teacher's [CLS] attention, and target '{experiment.Target!.Type}' with backbone '{experiment.Backbone!.Type}' gives none.",
+                "use a target with a teacher (teacher_latent, data2vec) and the vit backbone, or an unguided masking strategy.");
         if (input == EncoderInput.VisibleTokens)
         {
             var builder = Create<IDecoderBuilder>(catalog, experiment.Decoder!, context);
@@ -95,8 +98,8 @@ public sealed class PretrainingModel : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         using var generator = new Generator(0);
-        var plan = experiment.Masking!.Guard(() => SamplePlan(1, generator).To(context.Device));
         var image = zeros(1, context.Channels, context.ImageSize, context.ImageSize, device: context.Device);
+        var plan = experiment.Masking!.Guard(() => SamplePlan(1, generator, image).To(context.Device));
         Train(false);
         try
         {
@@ -118,12 +121,35 @@ public sealed class PretrainingModel : IDisposable
         Target.StateModule?.to(device);
     }
 
-    /// <summary>A mask plan for <paramref name="images"/> images: the target's masks per image each (rows image-major).</summary>
-    public MaskPlan SamplePlan(int images, Generator generator)
+    /// <summary>
+    /// A mask plan for <paramref name="images"/> images: the target's masks per image each (rows
+    /// image-major). A guided masking strategy is given the teacher's [CLS] attention on
+    /// <paramref name="batch"/> (those images; one process only, see <see cref="Guide"/>).
+    /// </summary>
+    public MaskPlan SamplePlan(int images, Generator generator, Tensor? batch = null)
     {
         int masks = Target.MasksPerImage;
-        var plan = Masking.Sample(images * masks, Encoder.Grid, generator);
+        var plan = Masking is IGuidedMasking guided && batch is not null
+            ? guided.Sample(images * masks, Encoder.Grid, generator, Guide(batch).repeat_interleave(masks, 0))
+            : Masking.Sample(images * masks, Encoder.Grid, generator);
         return masks == 1 ? plan : plan.WithMasksPerImage(masks);
+    }
+
+    /// <summary>The target's teacher's [CLS] attention to each patch of <paramref name="images"/>, [B, L] on the CPU: without gradients, in eval mode.</summary>
+    public Tensor Guide(Tensor images)
+    {
+        var teacher = ((ITeacherProvider)Target).Teacher;
+        bool training = teacher.training;
+        using var _ = no_grad();
+        teacher.eval();
+        try
+        {
+            return teacher.ClsAttention(images).cpu();
+        }
+        finally
+        {
+            teacher.train(training);
+        }
     }
 
     /// <summary>
@@ -159,7 +185,7 @@ public sealed class PretrainingModel : IDisposable
     {
         using var generator = Seeding.Generator(seed, stream);
         var batch = HostToDevice.Copy(images.Images(arange(count, dtype: ScalarType.Int64)), device);
-        return (batch, SamplePlan(count, generator).To(device));
+        return (batch, SamplePlan(count, generator, batch).To(device));
     }
 
     /// <summary>The encoder an evaluation asks for: the student, or the target's teacher.</summary>

@@ -99,6 +99,9 @@ public sealed class TrainingSession : IDisposable
                 new DataDescription(train.ImageSize, train.Channels, environment.EvalTrain.ClassCount, train.Normalization.Mean, train.Normalization.Std).Write(folder);
             }
             display.Info($"run folder: {folder.Path}  (train {environment.Train.Count} images, test {environment.Test?.Count ?? 0})");
+            if (ranks.Size > 1 && model.Masking is IGuidedMasking)
+                throw new UserError($"masking '{experiment.Masking!.Type}' reads the teacher's attention on the whole batch, and each of the {ranks.Size} ranks holds only its share of it.",
+                    "run guided masking in one process (without mpirun) for now.");
             if (pretrain.Accumulate > 1 && (pretrain.Batch / ranks.Size) % pretrain.Accumulate != 0)
                 throw new UserError($"each of the {ranks.Size} ranks takes {pretrain.Batch / ranks.Size} images of every batch, which {pretrain.Accumulate} micro-batches do not split.",
                     "choose pretrain.accumulate that divides the batch per rank.");

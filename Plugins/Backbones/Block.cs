@@ -21,6 +21,15 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The attention weights of the first token's query over every token, averaged over heads: [B, N].</summary>
+    public Tensor FirstQueryWeights(Tensor x)
+    {
+        long batch = x.shape[0], tokens = x.shape[1], width = x.shape[2];
+        var qkvHeads = MixedPrecision.Full(MixedPrecision.Linear(qkv, x)).view(batch, tokens, 3, heads, width / heads).permute(2, 0, 3, 1, 4);
+        var scores = qkvHeads[0].narrow(2, 0, 1).matmul(qkvHeads[1].transpose(-2, -1)) / Math.Sqrt(width / heads);   // [B, heads, 1, N]
+        return scores.softmax(-1).mean([1]).squeeze(1);
+    }
+
     public override Tensor forward(Tensor x)
     {
         long batch = x.shape[0], tokens = x.shape[1], width = x.shape[2];
@@ -86,6 +95,9 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         }
         RegisterComponents();
     }
+
+    /// <summary>This block's attention from the first (cls) token's query to every token, averaged over heads: [B, N].</summary>
+    public Tensor ClsAttention(Tensor x) => attn.FirstQueryWeights(MixedPrecision.Norm(norm1, x));
 
     public override Tensor forward(Tensor x)
     {

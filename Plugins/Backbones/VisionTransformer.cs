@@ -73,11 +73,13 @@ public sealed class VisionTransformer : EncoderModule
 
     public override Tensor EncodeTokens(Tensor patchTokens)
     {
-        var cls = (cls_token + pos_embed.narrow(1, 0, 1)).expand(patchTokens.shape[0], -1, -1);
-        var x = cat([cls, patchTokens], 1);
+        var x = WithCls(patchTokens);
         foreach (var block in blocks) x = block.forward(x);
         return MixedPrecision.Norm(norm, x);
     }
+
+    /// <summary>The cls token (with its position) before the patch tokens.</summary>
+    Tensor WithCls(Tensor patchTokens) => cat([(cls_token + pos_embed.narrow(1, 0, 1)).expand(patchTokens.shape[0], -1, -1), patchTokens], 1);
 
     public override Tensor EncodeWithMaskToken(Tensor images, Tensor mask)
     {
@@ -87,6 +89,15 @@ public sealed class VisionTransformer : EncoderModule
         var weight = mask.unsqueeze(-1).to_type(tokens.dtype);
         tokens = tokens * (1 - weight) + mask_token * weight;   // promotes to fp32 under autocast
         return EncodeTokens(tokens + pos_embed.narrow(1, 1, Grid.Count));
+    }
+
+    public override bool HasClsAttention => true;
+
+    public override Tensor ClsAttention(Tensor images)
+    {
+        var x = WithCls(EmbedPatches(images));
+        for (int i = 0; i < depth - 1; i++) x = blocks[i].forward(x);
+        return blocks[depth - 1].ClsAttention(x).narrow(1, 1, Grid.Count);
     }
 
     public override bool HasDenseFeatures => true;
