@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
@@ -8,7 +7,6 @@ using SdAE.Plugins.Backbones;
 using SdAE.Plugins.Masking;
 using SdAE.Plugins.Targets;
 using SdAE.Tests.Support;
-using SdAE.Training.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -134,22 +132,15 @@ public class AttMaskTests() : StripeDataFixture(trainCount: 64, testCount: 20)
         foreach (var (name, t) in target.Teacher.state_dict()) tensors["teacher." + name] = t;
         foreach (var (name, p) in student.named_parameters().Select(p => ("encoder." + p.name, p.parameter)).Concat(decoder.named_parameters().Select(p => ("decoder." + p.name, p.parameter))))
             tensors["grad." + name] = p.grad!.clone();
-        var directory = Directory.CreateTempSubdirectory("attmask-step-").FullName;
-        var file = Path.Combine(directory, "step.safetensors");
-        StateDictFile.Save(file, tensors, StateDictFormat.Safetensors);
-        File.WriteAllText(file + ".json", JsonSerializer.Serialize(new
+        var check = PyTorchScripts.CheckStep("attmask_step_check.py", tensors, new
         {
             image = 28, patch = 4, channels = 1, width = 32, depth = 2, heads = 2, masked = 37,
             decoder_width = decoderOptions.Width, decoder_depth = decoderOptions.Depth, decoder_heads = decoderOptions.Heads,
-        }));
-
-        var check = PyTorchScripts.Run("attmask_step_check.py", file);
-        TestContext.Out.WriteLine(check.GetRawText());
+        });
         Assert.That(check.GetProperty("max_attention_diff").GetDouble(), Is.LessThanOrEqualTo(1e-6), "the attention map it masks by");
         Assert.That(check.GetProperty("mask_mismatches").GetInt32(), Is.EqualTo(0));
         Assert.That(check.GetProperty("max_loss_diff").GetDouble(), Is.LessThanOrEqualTo(1e-5));
         Assert.That(check.GetProperty("max_grad_diff").GetDouble(), Is.LessThanOrEqualTo(1e-4));
-        Directory.Delete(directory, recursive: true);
     }
 
     static Tensor no_grad_attention(EncoderModule teacher, Tensor images)

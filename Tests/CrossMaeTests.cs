@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
@@ -6,7 +5,6 @@ using SdAE.Plugins.Backbones;
 using SdAE.Plugins.Masking;
 using SdAE.Plugins.Targets;
 using SdAE.Tests.Support;
-using SdAE.Training.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -93,20 +91,13 @@ public class CrossMaeTests
         foreach (var (name, t) in decoder.state_dict()) tensors["decoder." + name] = t;
         var trained = student.named_parameters().Select(p => ("encoder." + p.name, p.parameter)).Concat(decoder.named_parameters().Select(p => ("decoder." + p.name, p.parameter))).ToList();
         foreach (var (name, p) in trained) tensors["grad." + name] = p.grad!.clone();
-        var directory = Directory.CreateTempSubdirectory("crossmae-step-").FullName;
-        var file = Path.Combine(directory, "step.safetensors");
-        StateDictFile.Save(file, tensors, StateDictFormat.Safetensors);
-        File.WriteAllText(file + ".json", JsonSerializer.Serialize(new
+        var check = PyTorchScripts.CheckStep("crossmae_step_check.py", tensors, new
         {
             image = 28, patch = 4, channels = 1, width = Width, depth = 2, heads = 2, decoder_width = 16, decoder_depth = 2, decoder_heads = 2, predict_ratio = 0.25,
-        }));
-
-        var check = PyTorchScripts.Run("crossmae_step_check.py", file);
-        TestContext.Out.WriteLine(check.GetRawText());
+        });
         Assert.That(check.GetProperty("predicted_per_image").GetInt32(), Is.EqualTo(9));
         Assert.That(check.GetProperty("max_loss_diff").GetDouble(), Is.LessThanOrEqualTo(1e-5));
         Assert.That(check.GetProperty("max_grad_diff").GetDouble(), Is.LessThanOrEqualTo(1e-4));
         Assert.That(check.GetProperty("gradients").GetInt32(), Is.EqualTo(trained.Count(p => p.Item2.requires_grad)), "every trained tensor compared");
-        Directory.Delete(directory, recursive: true);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;
@@ -10,7 +9,6 @@ using SdAE.Plugins.Masking;
 using SdAE.Plugins.Targets;
 using SdAE.Tests.Support;
 using SdAE.Training;
-using SdAE.Training.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 using static SdAE.Testing.TensorChecks;
@@ -164,21 +162,14 @@ public class Data2VecTests() : StripeDataFixture(trainCount: 128, testCount: 40)
         foreach (var (name, t) in decoder.state_dict()) tensors["decoder." + name] = t;
         var trained = student.named_parameters().Select(p => ("encoder." + p.name, p.parameter)).Concat(decoder.named_parameters().Select(p => ("decoder." + p.name, p.parameter))).ToList();
         foreach (var (name, p) in trained) tensors["grad." + name] = p.grad!.clone();
-        var directory = Directory.CreateTempSubdirectory("data2vec-step-").FullName;
-        var file = Path.Combine(directory, "step.safetensors");
-        StateDictFile.Save(file, tensors, StateDictFormat.Safetensors);
-        File.WriteAllText(file + ".json", JsonSerializer.Serialize(new
+        var check = PyTorchScripts.CheckStep("data2vec_step_check.py", tensors, new
         {
             image = 28, patch = 4, channels = 1, width = Width, depth = 3, heads = 2, top_k = 2, masks_per_image = 2,
             decoder_width = 16, decoder_depth = 2, kernel = 3, groups = 4,
-        }));
-
-        var check = PyTorchScripts.Run("data2vec_step_check.py", file);
-        TestContext.Out.WriteLine(check.GetRawText());
+        });
         Assert.That(check.GetProperty("max_target_diff").GetDouble(), Is.LessThanOrEqualTo(1e-5), "the teacher's targets");
         Assert.That(check.GetProperty("max_loss_diff").GetDouble(), Is.LessThanOrEqualTo(1e-5));
         Assert.That(check.GetProperty("max_grad_diff").GetDouble(), Is.LessThanOrEqualTo(1e-4));
         Assert.That(check.GetProperty("gradients").GetInt32(), Is.EqualTo(trained.Count(p => p.Item2.requires_grad)));
-        Directory.Delete(directory, recursive: true);
     }
 }

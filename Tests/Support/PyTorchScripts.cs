@@ -21,4 +21,27 @@ public static class PyTorchScripts
         Assert.That(result.ExitCode, Is.EqualTo(0), $"{script} {string.Join(' ', arguments)}:\n{result.All}");
         return JsonDocument.Parse(result.Output.Trim().Split('\n')[^1]).RootElement;
     }
+
+    /// <summary>
+    /// A one-step cross-check: <paramref name="tensors"/> written as STEP.safetensors and
+    /// <paramref name="shape"/> as STEP.safetensors.json in a temporary folder, <paramref name="script"/>
+    /// run on them (its JSON line is printed to the test log and returned), the folder removed.
+    /// </summary>
+    public static JsonElement CheckStep(string script, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, object shape)
+    {
+        var directory = Directory.CreateTempSubdirectory(Path.GetFileNameWithoutExtension(script) + "-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "step.safetensors");
+            SdAE.Training.Interop.StateDictFile.Save(file, tensors.ToDictionary(), SdAE.Training.Interop.StateDictFormat.Safetensors);
+            File.WriteAllText(file + ".json", JsonSerializer.Serialize(shape));
+            var check = Run(script, file);
+            TestContext.Out.WriteLine(check.GetRawText());
+            return check;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
