@@ -194,6 +194,24 @@ public class ExperimentBindingTests
         }
     }
 
+    [TestCase("sdae")]
+    [TestCase("mae")]
+    [TestCase("beit")]
+    [TestCase("simmim")]
+    [TestCase("maskfeat")]
+    [TestCase("data2vec")]
+    [TestCase("crossmae")]
+    public void EachZooVariantTrainsAsItsMethodsExperimentFile(string method)
+    {
+        var experiments = Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../experiments");
+        var sweep = Host.Sweeps.SweepDefinition.Load(Path.Combine(experiments, "zoo_fmnist.yaml"));
+        var zoo = Host.Sweeps.SweepExpansion.Validate(sweep, Host.Sweeps.SweepExpansion.Expand(sweep))
+            .First(r => r.Run.Variant == method && r.Experiment.Seed == 0).Experiment;
+        using var own = ExperimentLoader.Load(Path.Combine(experiments, $"{method}_vit-micro_fmnist.yaml"));
+        static Dictionary<string, string> Training(Experiment e) => ResolvedConfig.TrainingSettings(e).Where(s => s.Key is not ("name" or "run")).ToDictionary();
+        Assert.That(Training(zoo), Is.EquivalentTo(Training(own.Experiment)), "the zoo's variant and the method's own file train alike (evaluations aside)");
+    }
+
     [Test]
     public void FiguresBindAndNeverBlockAResume()
     {
