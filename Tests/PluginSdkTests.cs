@@ -8,6 +8,8 @@ namespace SdAE.Tests;
 /// (packages the machine already has are taken from its NuGet cache; nothing else is reachable),
 /// run its generated conformance tests, and train one epoch with the built plugin through `plugins:`
 /// using the sdae .NET tool installed from the same feed: no checkout of this repository involved.
+/// Then a plugin made from the same template against the previous minor version's packages
+/// (build/baseline) trains in that tool unchanged.
 /// </summary>
 public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60)
 {
@@ -83,5 +85,21 @@ public class PluginSdkTests() : StripeDataFixture(trainCount: 256, testCount: 60
             Assert.That(run.ExitCode, Is.EqualTo(0), $"{kind}: one epoch with the plugin\n{run.All}");
             Assert.That(File.Exists(Path.Combine(root, "runs", $"{name.ToLowerInvariant()}_check", "default", "results.json")), kind);
         }
+
+        // a plugin built against the previous minor version's packages (build/baseline, 2.0.0) loads and trains in this host unchanged
+        var old = Path.Combine(folder.Path, "old");
+        Directory.CreateDirectory(old);
+        File.WriteAllText(Path.Combine(old, "nuget.config"), File.ReadAllText(Path.Combine(work, "nuget.config")).Replace(feed, Path.Combine(Repository, "build", "baseline")));
+        var baseline = File.ReadAllText(Path.Combine(Repository, "Directory.Build.props")).Split("<SdAEContractBaseline>")[1].Split('<')[0];
+        Assert.That(Dotnet(old, "new", "sdae-masking", "-n", "OldStripes", "--SdaeVersion", baseline, "--debug:custom-hive", hive).ExitCode, Is.EqualTo(0));
+        var oldRoot = Path.Combine(old, "OldStripes");
+        var oldBuild = Dotnet(oldRoot, "build", "OldStripes", "-c", "Release");
+        Assert.That(oldBuild.ExitCode, Is.EqualTo(0), $"built against SdAE.Abstractions {baseline}:\n{oldBuild.All}");
+        var oldExperiment = Path.Combine(oldRoot, "experiment.yaml");
+        File.WriteAllText(oldExperiment, File.ReadAllText(oldExperiment)
+            .Replace("type: fashion_mnist", "type: mnist").Replace("root: data/fashion-mnist", $"root: {dataRoot}")
+            .Replace("train_limit: 2048", "train_limit: 256").Replace("test_limit: 512", "test_limit: 60"));
+        var oldRun = ChildProcess.Run(sdae, ["run", oldExperiment], oldRoot);
+        Assert.That(oldRun.ExitCode, Is.EqualTo(0), $"a {baseline} plugin in the {version} host\n{oldRun.All}");
     }
 }
