@@ -15,43 +15,28 @@ public static class MaskPlanTransfer
     {
         int masks = plan.MasksPerImage;
         if (start == 0 && count * masks == plan.BatchSize) return plan;
-        Tensor? Narrow(Tensor? tensor) => tensor?.narrow(0, start * masks, count * masks);
-        return new()
-        {
-            Grid = plan.Grid,
-            MasksPerImage = masks,
-            Mask = Narrow(plan.Mask)!,
-            VisibleIds = Narrow(plan.VisibleIds),
-            MaskedIds = Narrow(plan.MaskedIds),
-            RestoreIds = Narrow(plan.RestoreIds),
-            Folds = Narrow(plan.Folds),
-        };
+        return plan.Map(tensor => tensor.narrow(0, start * masks, count * masks));
     }
 
     /// <summary>The same plan with its tensors on <paramref name="device"/> (no copy when already there; no wait for a GPU).</summary>
-    public static MaskPlan To(this MaskPlan plan, Device device)
-    {
-        Tensor? Move(Tensor? tensor) => tensor is null ? null : HostToDevice.Copy(tensor, device);
-        return new()
-        {
-            Grid = plan.Grid,
-            MasksPerImage = plan.MasksPerImage,
-            Mask = HostToDevice.Copy(plan.Mask, device),
-            VisibleIds = Move(plan.VisibleIds),
-            MaskedIds = Move(plan.MaskedIds),
-            RestoreIds = Move(plan.RestoreIds),
-            Folds = Move(plan.Folds),
-        };
-    }
+    public static MaskPlan To(this MaskPlan plan, Device device) => plan.Map(tensor => HostToDevice.Copy(tensor, device));
 
     /// <summary>The plan drawn for <paramref name="masks"/> masks per image: its rows read as M per image.</summary>
     public static MaskPlan WithMasksPerImage(this MaskPlan plan, int masks)
     {
         if (plan.BatchSize % masks != 0) throw new ArgumentException($"a plan of {plan.BatchSize} rows does not hold {masks} masks per image.");
-        return new()
-        {
-            Grid = plan.Grid, MasksPerImage = masks, Mask = plan.Mask, VisibleIds = plan.VisibleIds, MaskedIds = plan.MaskedIds,
-            RestoreIds = plan.RestoreIds, Folds = plan.Folds,
-        };
+        return plan.Map(tensor => tensor, masks);
     }
+
+    /// <summary>Every tensor of the plan through <paramref name="map"/>; its grid and masks per image kept unless given.</summary>
+    static MaskPlan Map(this MaskPlan plan, Func<Tensor, Tensor> map, int? masksPerImage = null) => new()
+    {
+        Grid = plan.Grid,
+        MasksPerImage = masksPerImage ?? plan.MasksPerImage,
+        Mask = map(plan.Mask),
+        VisibleIds = plan.VisibleIds is { } visible ? map(visible) : null,
+        MaskedIds = plan.MaskedIds is { } masked ? map(masked) : null,
+        RestoreIds = plan.RestoreIds is { } restore ? map(restore) : null,
+        Folds = plan.Folds is { } folds ? map(folds) : null,
+    };
 }

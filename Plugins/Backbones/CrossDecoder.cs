@@ -3,35 +3,17 @@ using System.ComponentModel.DataAnnotations;
 using SdAE.Training;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
-using SdAE.Abstractions.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SdAE.Plugins.Backbones;
 
-public sealed class CrossDecoderOptions : IValidatableOptions
+/// <summary>vit_decoder's shape (each block cross-attention + MLP here) and how many masked patches a step predicts.</summary>
+public sealed class CrossDecoderOptions : ViTDecoderOptions
 {
-    [Range(8, 8192), Description("Decoder token width.")]
-    public int Width { get; set; } = 128;
-
-    [Range(1, 64), Description("Decoder blocks (cross-attention + MLP each).")]
-    public int Depth { get; set; } = 2;
-
-    [Range(1, 128), Description("Attention heads; must divide the width.")]
-    public int Heads { get; set; } = 4;
-
-    [Range(0.5, 16.0), Description("Hidden width of each block's MLP as a multiple of the token width.")]
-    public double MlpRatio { get; set; } = 4.0;
-
     [Range(0.0, 1.0, MinimumIsExclusive = true), Description("Fraction of the masked patches predicted (and in the loss) per training step (CrossMAE: 0.25); 1 predicts every one.")]
     public double PredictRatio { get; set; } = 0.25;
-
-    public IEnumerable<OptionError> Validate()
-    {
-        if (Width % Heads != 0) yield return new("heads", $"width {Width} must divide by heads {Heads}.");
-        if (Width % 4 != 0) yield return new("width", $"width {Width} must divide by 4 for the 2-D sin-cos position embedding.");
-    }
 }
 
 /// <summary>Multi-head attention of queries over a separate set of keys and values (no attention among the queries).</summary>

@@ -75,7 +75,8 @@ public sealed class ViTOptions : IValidatableOptions
     }
 }
 
-public sealed class ViTDecoderOptions : IValidatableOptions
+/// <summary>A transformer decoder's shape; `cross_decoder`'s options add to these.</summary>
+public class ViTDecoderOptions : IValidatableOptions
 {
     [Range(8, 8192), Description("Decoder token width.")]
     public int Width { get; set; } = 128;

@@ -51,26 +51,24 @@ public sealed class AttMaskMasking(AttMaskOptions options) : IGuidedMasking
         int foldSize = masked / options.Folds;
         if (foldSize < 1)
             throw new ArgumentException($"masking.folds {options.Folds} leaves no patch per fold: {masked} patches are masked on a {grid} grid; use fewer folds or a higher ratio.");
-        using var scope = NewDisposeScope();
-        var noise = rand(batch, grid.Count, generator: generator);
-        // rank 0 = most attended; ties (an unguided plan) broken at random
-        var rank = (options.Mode == AttMaskMode.Low ? guide : -guide).add(noise * 1e-6).argsort(1).argsort(1);
-        var maskedNow = rank.lt(masked);
-        if (options.Mode == AttMaskMode.Hint)
+        Tensor shuffle;
+        using (NewDisposeScope())
         {
-            int hints = (int)Math.Round(masked * options.Hints);
-            // among the top n, the hints are those whose random draw ranks below `hints`; the next `hints` ranked patches are masked instead
-            var drawAmongTop = where(maskedNow, noise, full_like(noise, 2.0)).argsort(1).argsort(1);
-            var hinted = maskedNow.logical_and(drawAmongTop.lt(hints));
-            maskedNow = maskedNow.logical_and(hinted.logical_not()).logical_or(rank.ge(masked).logical_and(rank.lt(masked + hints)));
+            var noise = rand(batch, grid.Count, generator: generator);
+            // rank 0 = most attended; ties (an unguided plan) broken at random
+            var rank = (options.Mode == AttMaskMode.Low ? guide : -guide).add(noise * 1e-6).argsort(1).argsort(1);
+            var maskedNow = rank.lt(masked);
+            if (options.Mode == AttMaskMode.Hint)
+            {
+                int hints = (int)Math.Round(masked * options.Hints);
+                // among the top n, the hints are those whose random draw ranks below `hints`; the next `hints` ranked patches are masked instead
+                var drawAmongTop = where(maskedNow, noise, full_like(noise, 2.0)).argsort(1).argsort(1);
+                var hinted = maskedNow.logical_and(drawAmongTop.lt(hints));
+                maskedNow = maskedNow.logical_and(hinted.logical_not()).logical_or(rank.ge(masked).logical_and(rank.lt(masked + hints)));
+            }
+            // visible first, then masked, each group in random order
+            shuffle = (maskedNow.to_type(ScalarType.Float32) + noise * 0.5).argsort(1).MoveToOuterDisposeScope();
         }
-        // visible first, then masked, each group in random order
-        var shuffle = (maskedNow.to_type(ScalarType.Float32) + noise * 0.5).argsort(1);
-        var plan = MaskPlan.FromShuffle(grid, shuffle, visible, ids => ids.narrow(1, 0, foldSize * options.Folds).reshape(batch, options.Folds, foldSize));
-        return new MaskPlan
-        {
-            Grid = grid, Mask = plan.Mask.MoveToOuterDisposeScope(), VisibleIds = plan.VisibleIds!.MoveToOuterDisposeScope(),
-            MaskedIds = plan.MaskedIds!.MoveToOuterDisposeScope(), RestoreIds = plan.RestoreIds!.MoveToOuterDisposeScope(), Folds = plan.Folds!.MoveToOuterDisposeScope(),
-        };
+        return MaskPlan.FromShuffle(grid, shuffle, visible, ids => ids.narrow(1, 0, foldSize * options.Folds).reshape(batch, options.Folds, foldSize));
     }
 }

@@ -30,10 +30,21 @@ public sealed class InverseBlockMasking(InverseBlockMaskingOptions options) : IM
         int visible = RandomMasking.VisibleCount(grid, options.Ratio);
         if (options.Block > grid.Rows || options.Block > grid.Columns)
             throw new ArgumentException($"inverse_block masking's {options.Block}x{options.Block} blocks do not fit a {grid} grid; choose a block of at most {Math.Min(grid.Rows, grid.Columns)}.");
-        using var scope = NewDisposeScope();
-        var noise = rand(batch, grid.Count, generator: generator);   // orders patches within and outside the kept blocks
-        // one draw from the torch generator seeds the block placement, so plans follow the generator
-        var random = new Random((int)randint(int.MaxValue, [1], generator: generator).item<long>());
+        Tensor shuffle;
+        using (NewDisposeScope())
+        {
+            var noise = rand(batch, grid.Count, generator: generator);   // orders patches within and outside the kept blocks
+            // one draw from the torch generator seeds the block placement, so plans follow the generator
+            var random = new Random((int)randint(int.MaxValue, [1], generator: generator).item<long>());
+            var kept = tensor(KeptBlocks(batch, grid, visible, random), [batch, grid.Count]);
+            shuffle = (kept + noise * 0.5).argsort(1, descending: true).MoveToOuterDisposeScope();   // kept patches first, in random order
+        }
+        return MaskPlan.FromShuffle(grid, shuffle, visible);
+    }
+
+    /// <summary>Per image (row-major), 1 where a kept block covers the patch: blocks placed at random until they cover <paramref name="visible"/> patches.</summary>
+    float[] KeptBlocks(int batch, GridSize grid, int visible, Random random)
+    {
         var kept = new float[batch * grid.Count];
         for (int b = 0; b < batch; b++)
         {
@@ -50,12 +61,6 @@ public sealed class InverseBlockMasking(InverseBlockMaskingOptions options) : IM
                         }
             }
         }
-        var shuffle = (tensor(kept, [batch, grid.Count]) + noise * 0.5).argsort(1, descending: true);   // kept patches first, in random order
-        var plan = MaskPlan.FromShuffle(grid, shuffle, visible);
-        return new MaskPlan
-        {
-            Grid = grid, Mask = plan.Mask.MoveToOuterDisposeScope(), VisibleIds = plan.VisibleIds!.MoveToOuterDisposeScope(),
-            MaskedIds = plan.MaskedIds!.MoveToOuterDisposeScope(), RestoreIds = plan.RestoreIds!.MoveToOuterDisposeScope(),
-        };
+        return kept;
     }
 }
