@@ -58,6 +58,13 @@ public abstract class MaskingConformance : PluginConformance
                 Assert.That(folded[b].unique().Item1.numel(), Is.EqualTo(folded.shape[1]), "folds are disjoint");
             Assert.That(plan.Mask.gather(1, folded).all().item<bool>(), Is.True, "folds hold masked ids only");
         }
+        if (plan.TargetGroups is { } groups)
+        {
+            Assert.That(groups.dtype, Is.EqualTo(ScalarType.Bool));
+            Assert.That(groups.dim() == 3 && groups.shape[0] == 3 && groups.shape[2] == Grid.Count, Is.True, "target groups are bool [B, G, L]");
+            Assert.That(groups.any(2).all().item<bool>(), Is.True, "every target group holds a patch");
+            Assert.That((groups & ~plan.Mask.unsqueeze(1)).any().item<bool>(), Is.False, "target groups hold masked patches only");
+        }
     }
 
     [Test]
@@ -69,5 +76,6 @@ public abstract class MaskingConformance : PluginConformance
         Assert.That(Same(first.Mask, again.Mask), Is.True);
         if (masking.ProducesIds) Assert.That(Same(first.VisibleIds!, again.VisibleIds!), Is.True);
         if (first.Folds is not null) Assert.That(Same(first.Folds, again.Folds!), Is.True);
+        if (first.TargetGroups is not null) Assert.That(Same(first.TargetGroups, again.TargetGroups!), Is.True);
     }
 }

@@ -35,7 +35,9 @@ public abstract class TargetConformance : PluginConformance
         var targets = target.ComputeTargets(images, plan);
         Assert.That(targets.requires_grad, Is.False, "targets are computed without gradients");
         if (targets.is_floating_point()) Assert.That(targets.isfinite().all().item<bool>(), Is.True, "finite targets");
-        var prediction = randn(4, student.Grid.Count, width).requires_grad_();
+        // what the target predicts from: per-patch outputs, or (a target with its own predictor) the encoder's output for the visible tokens
+        long rows = UsesEncoderInputAttribute.Of(target.GetType()) == EncoderInput.ContextTokens ? 1 + plan.VisibleIds!.shape[1] : student.Grid.Count;
+        var prediction = randn(4, rows, width).requires_grad_();
         var loss = target.Loss(prediction, targets, plan);
         Assert.That(loss.Loss.numel(), Is.EqualTo(1));
         Assert.That(double.IsFinite(loss.Loss.item<float>()), Is.True, "a finite loss");

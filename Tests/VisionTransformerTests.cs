@@ -1,3 +1,4 @@
+using SdAE.Training.Layers;
 using SdAE.Abstractions.Masking;
 using SdAE.Abstractions.Models;
 using SdAE.Abstractions.Plugins;

@@ -38,5 +38,6 @@ public static class MaskPlanTransfer
         MaskedIds = plan.MaskedIds is { } masked ? map(masked) : null,
         RestoreIds = plan.RestoreIds is { } restore ? map(restore) : null,
         Folds = plan.Folds is { } folds ? map(folds) : null,
+        TargetGroups = plan.TargetGroups is { } groups ? map(groups) : null,
     };
 }

@@ -21,6 +21,13 @@ public sealed class MaskPlan
     /// <summary>int64 [B, K, n]: K disjoint groups of masked ids (multi-fold masking), or null.</summary>
     public Tensor? Folds { get; init; }
     /// <summary>
+    /// bool [B, G, L]: G groups of patches a target predicts group by group (I-JEPA's target blocks),
+    /// or null. Group g of image b holds the patches where true; groups may differ in size (between
+    /// groups and between images) and may overlap each other, and hold masked patches only (none is
+    /// visible). <see cref="GroupIds"/> reads them as padded ids. Since 2.2.
+    /// </summary>
+    public Tensor? TargetGroups { get; init; }
+    /// <summary>
     /// Masked versions of each image in the plan (<see cref="Targets.IReconstructionTarget.MasksPerImage"/>):
     /// rows r x M to r x M + M - 1 mask image r, so the plan has M rows per image. 1 unless a target asks for more. Since 2.1.
     /// </summary>
@@ -28,6 +35,24 @@ public sealed class MaskPlan
 
     /// <summary>The plan's rows: images x <see cref="MasksPerImage"/>.</summary>
     public long BatchSize => Mask.shape[0];
+
+    /// <summary>
+    /// The <see cref="TargetGroups"/> as ids: int64 [B, G, n] with n the largest group, each group's
+    /// patch ids ascending and padded with 0, and bool [B, G, n] true where an id is a member (not
+    /// padding). In the caller's dispose scope. Since 2.2.
+    /// </summary>
+    public (Tensor Ids, Tensor Members) GroupIds()
+    {
+        var groups = TargetGroups ?? throw new InvalidOperationException("the plan has no target groups (a masking strategy that draws them, such as ijepa_blocks, fills them).");
+        using var scope = NewDisposeScope();
+        long count = groups.shape[2];
+        var sizes = groups.sum([2], type: ScalarType.Int64);
+        long largest = sizes.max().item<long>();
+        // members first, each part in ascending id order: sort on (not member) * L + id
+        var order = ((~groups).to(ScalarType.Int64) * count + arange(count, device: groups.device)).argsort(2).narrow(2, 0, largest);
+        var members = arange(largest, device: groups.device).expand(groups.shape[0], groups.shape[1], largest) < sizes.unsqueeze(2);
+        return (order.masked_fill(~members, 0).MoveToOuterDisposeScope(), members.MoveToOuterDisposeScope());
+    }
 
     /// <summary>
     /// The plan of a per-image patch order: <paramref name="shuffle"/> int64 [B, L] holds each

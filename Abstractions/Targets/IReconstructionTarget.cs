@@ -13,6 +13,13 @@ public enum EncoderInput
     VisibleTokens,
     /// <summary>All patches, masked ones replaced by a mask token (BEiT); no decoder.</summary>
     MaskTokens,
+    /// <summary>
+    /// Only visible patches (the context), and the target predicts from the encoder's output with
+    /// parts it owns (I-JEPA's predictor, its <see cref="IReconstructionTarget.TrainableModule"/>); no
+    /// decoder. <see cref="IReconstructionTarget.Loss"/> gets the encoder's output [B, 1+Nv, D] as
+    /// its prediction. Since 2.2.
+    /// </summary>
+    ContextTokens,
 }
 
 /// <summary>
@@ -87,7 +94,10 @@ public interface IReconstructionTarget : IDisposable
     /// <summary>Targets for a batch of normalised images, one per plan row; computed without gradients.</summary>
     Tensor ComputeTargets(Tensor images, MaskPlan plan);
 
-    /// <summary>prediction: [B, L, W] per-patch outputs (decoder, or encoder tokens without cls).</summary>
+    /// <summary>
+    /// prediction: [B, L, W] per-patch outputs (decoder, or encoder tokens without cls); for
+    /// <see cref="EncoderInput.ContextTokens"/> the encoder's output for the visible tokens, [B, 1+Nv, D].
+    /// </summary>
     TargetLoss Loss(Tensor prediction, Tensor targets, MaskPlan plan);
 
     void AfterStep(TrainingProgress progress) { }

@@ -49,8 +49,8 @@ public sealed class PretrainingModel : IDisposable
         var masking = Create<IMaskingStrategy>(catalog, experiment.Masking!, context);
         var target = Create<IReconstructionTarget>(catalog, experiment.Target!, context);
         var input = UsesEncoderInputAttribute.Of(target.GetType());
-        if (input == EncoderInput.VisibleTokens && !masking.ProducesIds)
-            throw new UserError($"masking '{experiment.Masking!.Type}' masks a different number of patches per image, which target '{experiment.Target!.Type}' (visible tokens + decoder) cannot use.",
+        if (input != EncoderInput.MaskTokens && !masking.ProducesIds)
+            throw new UserError($"masking '{experiment.Masking!.Type}' masks a different number of patches per image, which target '{experiment.Target!.Type}' (visible tokens only) cannot use.",
                 $"use a masking strategy that hides the same number of patches in every image, or a mask-token target ({PluginHints.Names(catalog.TargetsWith(EncoderInput.MaskTokens))}).");
 
         if (input == EncoderInput.MaskTokens && !encoder.HasMaskToken)
@@ -153,7 +153,8 @@ public sealed class PretrainingModel : IDisposable
     }
 
     /// <summary>
-    /// The prediction and the loss of a masked batch; the target sees the decoder's
+    /// The prediction and the loss of a masked batch (for a target with its own predictor, the
+    /// prediction is the encoder's output for the visible tokens); the target sees the decoder's
     /// <see cref="DecoderModule.PredictedPlan"/> (the patches predicted). With several masks per image
     /// the student sees each image once per plan row and the target the images once.
     /// </summary>
@@ -162,17 +163,12 @@ public sealed class PretrainingModel : IDisposable
         var predicted = Input == EncoderInput.VisibleTokens ? Decoder!.PredictedPlan(plan) : plan;
         var targets = Target.ComputeTargets(images, predicted);
         var studentImages = plan.MasksPerImage == 1 ? images : images.repeat_interleave(plan.MasksPerImage, 0);
-        Tensor prediction;
-        if (Input == EncoderInput.VisibleTokens)
+        var prediction = Input switch
         {
-            var encoded = Encoder.EncodeVisible(studentImages, plan.VisibleIds!);
-            prediction = Decoder!.Decode(encoded, plan.RestoreIds!);
-        }
-        else
-        {
-            var encoded = Encoder.EncodeWithMaskToken(studentImages, plan.Mask);
-            prediction = encoded.narrow(1, 1, plan.Grid.Count);
-        }
+            EncoderInput.VisibleTokens => Decoder!.Decode(Encoder.EncodeVisible(studentImages, plan.VisibleIds!), plan.RestoreIds!),
+            EncoderInput.ContextTokens => Encoder.EncodeVisible(studentImages, plan.VisibleIds!),
+            _ => Encoder.EncodeWithMaskToken(studentImages, plan.Mask).narrow(1, 1, plan.Grid.Count),
+        };
         return new StepOutput(prediction, Target.Loss(prediction, targets, predicted));
     }
 

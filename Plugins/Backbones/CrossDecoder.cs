@@ -1,3 +1,4 @@
+using SdAE.Training.Layers;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using SdAE.Training;

@@ -1,3 +1,4 @@
+using SdAE.Training.Layers;
 using SdAE.Training;
 using SdAE.Abstractions.Models;
 using TorchSharp;

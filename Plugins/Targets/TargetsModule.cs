@@ -20,5 +20,7 @@ public sealed class TargetsModule : IPluginModule
             "MaskFeat: mask tokens in the encoder, a Linear head predicts each masked patch's HOG descriptor; MSE on masked patches.");
         services.AddPlugin<IReconstructionTarget, Data2VecTarget, Data2VecOptions>(PluginKind.Target, "data2vec",
             "data2vec 2.0: an EMA teacher sees the whole image once; the mean of its top K blocks, instance-normalised, is predicted from several masks per image; MSE.");
+        services.AddPlugin<IReconstructionTarget, IJepaTarget, IJepaOptions>(PluginKind.Target, "ijepa",
+            "I-JEPA: a predictor owned by the target predicts, from the context, an EMA target encoder's layer-normed outputs at each target block.");
     }
 }

@@ -1,12 +1,10 @@
-using SdAE.Training;
-using SdAE.Abstractions.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace SdAE.Plugins.Backbones;
+namespace SdAE.Training.Layers;
 
-/// <summary>Multi-head self-attention with a qkv bias, on scaled_dot_product_attention.</summary>
+/// <summary>Multi-head self-attention with a qkv bias (the ViT building blocks are in the SDK since 2.2, for plugins that build their own transformers), on scaled_dot_product_attention.</summary>
 public sealed class Attention : nn.Module<Tensor, Tensor>
 {
     readonly Linear qkv;
@@ -30,11 +28,17 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         return scores.softmax(-1).mean([1]).squeeze(1);
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary>
+    /// Self-attention where, with <paramref name="keys"/> (bool [B, N]), only the tokens marked true
+    /// are attended to (padding left out); every token still queries. Since 2.2.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor? keys)
     {
         long batch = x.shape[0], tokens = x.shape[1], width = x.shape[2];
         var qkvHeads = MixedPrecision.Linear(qkv, x).view(batch, tokens, 3, heads, width / heads).permute(2, 0, 3, 1, 4);
-        var attended = nn.functional.scaled_dot_product_attention(qkvHeads[0], qkvHeads[1], qkvHeads[2]);
+        var attended = nn.functional.scaled_dot_product_attention(qkvHeads[0], qkvHeads[1], qkvHeads[2], keys?.view(batch, 1, 1, tokens));
         return MixedPrecision.Linear(proj, attended.transpose(1, 2).reshape(batch, tokens, width));
     }
 }
@@ -99,9 +103,12 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     /// <summary>This block's attention from the first (cls) token's query to every token, averaged over heads: [B, N].</summary>
     public Tensor ClsAttention(Tensor x) => attn.FirstQueryWeights(MixedPrecision.Norm(norm1, x));
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary>The block with attention only to the tokens <paramref name="keys"/> (bool [B, N]) marks, or to all. Since 2.2.</summary>
+    public Tensor Forward(Tensor x, Tensor? keys)
     {
-        var attended = attn.forward(MixedPrecision.Norm(norm1, x));
+        var attended = attn.Forward(MixedPrecision.Norm(norm1, x), keys);
         if (gamma_1 is not null) attended = attended * gamma_1;
         x = x + drop_path.forward(attended);
         var mixed = mlp.forward(MixedPrecision.Norm(norm2, x));

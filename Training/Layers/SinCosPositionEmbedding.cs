@@ -2,7 +2,7 @@ using SdAE.Abstractions.Masking;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SdAE.Plugins.Backbones;
+namespace SdAE.Training.Layers;
 
 /// <summary>
 /// Fixed 2-D sin-cos position embedding with a zero cls slot: [1 + L, D]. The first half of the
