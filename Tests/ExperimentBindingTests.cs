@@ -201,6 +201,8 @@ public class ExperimentBindingTests
     [TestCase("maskfeat")]
     [TestCase("data2vec")]
     [TestCase("crossmae")]
+    [TestCase("attmask")]
+    [TestCase("ijepa")]
     public void EachZooVariantTrainsAsItsMethodsExperimentFile(string method)
     {
         var experiments = Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../experiments");
