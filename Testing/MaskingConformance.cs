@@ -14,6 +14,7 @@ public abstract class PluginConformance
 /// <summary>
 /// A masking strategy's contract: its plan is self-consistent (mask, ids, restore order, disjoint
 /// folds of masked ids) and a function of the generator's state. Derive and return your strategy.
+/// A guided strategy (<see cref="IGuidedMasking"/>) is held to it with and without a guide.
 /// </summary>
 public abstract class MaskingConformance : PluginConformance
 {
@@ -21,10 +22,14 @@ public abstract class MaskingConformance : PluginConformance
 
     protected virtual GridSize Grid => new(7, 7);
 
-    MaskPlan Draw(IMaskingStrategy masking, ulong seed)
+    /// <summary>The plan drawn without a guide and, for a guided strategy, one drawn with a random guide (the same for a seed).</summary>
+    IEnumerable<MaskPlan> Draw(IMaskingStrategy masking, ulong seed)
     {
-        using var generator = new Generator(seed);
-        return masking.Sample(3, Grid, generator);
+        using (var generator = new Generator(seed))
+            yield return masking.Sample(3, Grid, generator);
+        if (masking is not IGuidedMasking guided) yield break;
+        using (var generator = new Generator(seed))
+            yield return guided.Sample(3, Grid, generator, rand(3, Grid.Count, generator: new Generator(seed + 1)));
     }
 
     [Test]
@@ -32,7 +37,12 @@ public abstract class MaskingConformance : PluginConformance
     {
         var masking = CreateMasking();
         using var scope = NewDisposeScope();
-        var plan = Draw(masking, 1);
+        foreach (var plan in Draw(masking, 1))
+            AssertConsistent(masking, plan);
+    }
+
+    void AssertConsistent(IMaskingStrategy masking, MaskPlan plan)
+    {
         Assert.That(plan.Grid, Is.EqualTo(Grid));
         Assert.That(plan.Mask.dtype, Is.EqualTo(ScalarType.Bool));
         Assert.That(plan.Mask.shape, Is.EqualTo(new long[] { 3, Grid.Count }));
@@ -72,10 +82,12 @@ public abstract class MaskingConformance : PluginConformance
     {
         var masking = CreateMasking();
         using var scope = NewDisposeScope();
-        var (first, again) = (Draw(masking, 7), Draw(masking, 7));
-        Assert.That(Same(first.Mask, again.Mask), Is.True);
-        if (masking.ProducesIds) Assert.That(Same(first.VisibleIds!, again.VisibleIds!), Is.True);
-        if (first.Folds is not null) Assert.That(Same(first.Folds, again.Folds!), Is.True);
-        if (first.TargetGroups is not null) Assert.That(Same(first.TargetGroups, again.TargetGroups!), Is.True);
+        foreach (var (first, again) in Draw(masking, 7).Zip(Draw(masking, 7)))
+        {
+            Assert.That(Same(first.Mask, again.Mask), Is.True);
+            if (masking.ProducesIds) Assert.That(Same(first.VisibleIds!, again.VisibleIds!), Is.True);
+            if (first.Folds is not null) Assert.That(Same(first.Folds, again.Folds!), Is.True);
+            if (first.TargetGroups is not null) Assert.That(Same(first.TargetGroups, again.TargetGroups!), Is.True);
+        }
     }
 }

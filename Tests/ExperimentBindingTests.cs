@@ -182,6 +182,7 @@ public class ExperimentBindingTests
         Assert.That(files, Is.Not.Empty);
         foreach (var file in files)
         {
+            Samples.BuildIfUsedBy(file);
             if (File.ReadLines(file).Any(line => line.StartsWith("sweep:")))
             {
                 var sweep = Host.Sweeps.SweepDefinition.Load(file);
@@ -206,6 +207,7 @@ public class ExperimentBindingTests
     public void EachZooVariantTrainsAsItsMethodsExperimentFile(string method)
     {
         var experiments = Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../experiments");
+        Samples.BuildIfUsedBy(Path.Combine(experiments, "zoo_fmnist.yaml"));
         var sweep = Host.Sweeps.SweepDefinition.Load(Path.Combine(experiments, "zoo_fmnist.yaml"));
         var zoo = Host.Sweeps.SweepExpansion.Validate(sweep, Host.Sweeps.SweepExpansion.Expand(sweep))
             .First(r => r.Run.Variant == method && r.Experiment.Seed == 0).Experiment;

@@ -18,8 +18,6 @@ public sealed class MaskingModule : IPluginModule
             "SimMIM: a random ratio of block x block-patch squares masked whole.");
         services.AddPlugin<IMaskingStrategy, InverseBlockMasking, InverseBlockMaskingOptions>(PluginKind.Masking, "inverse_block",
             "data2vec 2.0: random square blocks kept visible until int(L(1 - ratio)) patches are; the rest masked.");
-        services.AddPlugin<IMaskingStrategy, AttMaskMasking, AttMaskOptions>(PluginKind.Masking, "attmask",
-            "AttMask: the patches the teacher's [CLS] attention ranks highest masked (high, hint with random hints, or low).");
         services.AddPlugin<IMaskingStrategy, IJepaBlockMasking, IJepaBlockMaskingOptions>(PluginKind.Masking, "ijepa_blocks",
             "I-JEPA: M random target blocks per image (target groups) and a square context block without them as the visible patches.");
     }

@@ -1,10 +1,12 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection;
 using SdAE.Abstractions.Masking;
+using SdAE.Abstractions.Plugins;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SdAE.Plugins.Masking;
+namespace AttMask;
 
 public enum AttMaskMode
 {
@@ -16,6 +18,7 @@ public enum AttMaskMode
     Low,
 }
 
+/// <summary>What an experiment's section binds: `masking: { type: attmask, mode: hint, ratio: 0.75 }`.</summary>
 public sealed class AttMaskOptions
 {
     [Description("high (the most attended patches masked), hint (high with a share of them left visible as hints) or low (the least attended).")]
@@ -33,11 +36,11 @@ public sealed class AttMaskOptions
 
 /// <summary>
 /// AttMask (plugin `attmask`, Kakogeorgiou et al. 2022): masking guided by the teacher's last-layer
-/// [CLS] attention. The n = L - int(L(1 - ratio)) patches ranked highest are masked (high), the
-/// lowest (low), or (hint) the top n with round(n x hints) of them, at random, left visible and the
-/// next-ranked masked instead, so every image masks exactly n. Masked ids are in random order and
-/// cut into folds as multi_fold's are. Without a guide (no teacher yet), every patch ranks alike
-/// and the plan is random masking.
+/// [CLS] attention, which the host passes as the guide (IGuidedMasking). The n = L - int(L(1 - ratio))
+/// patches ranked highest are masked (high), the lowest (low), or (hint) the top n with
+/// round(n x hints) of them, at random, left visible and the next-ranked masked instead, so every
+/// image masks exactly n. Masked ids are in random order and cut into folds as multi_fold's are.
+/// Without a guide (no teacher yet), every patch ranks alike and the plan is random masking.
 /// </summary>
 public sealed class AttMaskMasking(AttMaskOptions options) : IGuidedMasking
 {
@@ -47,7 +50,9 @@ public sealed class AttMaskMasking(AttMaskOptions options) : IGuidedMasking
 
     public MaskPlan Sample(int batch, GridSize grid, Generator generator, Tensor guide)
     {
-        int visible = RandomMasking.VisibleCount(grid, options.Ratio), masked = grid.Count - visible;
+        int visible = (int)(grid.Count * (1 - options.Ratio)), masked = grid.Count - visible;
+        if (visible < 1 || masked < 1)   // the host reports an ArgumentException at the experiment's masking section
+            throw new ArgumentException($"masking.ratio {options.Ratio} leaves {visible} of {grid.Count} patches visible on a {grid} grid; keep at least one visible and one masked.");
         int foldSize = masked / options.Folds;
         if (foldSize < 1)
             throw new ArgumentException($"masking.folds {options.Folds} leaves no patch per fold: {masked} patches are masked on a {grid} grid; use fewer folds or a higher ratio.");
@@ -71,4 +76,12 @@ public sealed class AttMaskMasking(AttMaskOptions options) : IGuidedMasking
         }
         return MaskPlan.FromShuffle(grid, shuffle, visible, ids => ids.narrow(1, 0, foldSize * options.Folds).reshape(batch, options.Folds, foldSize));
     }
+}
+
+/// <summary>Found by the host in the plugin's assembly: registers the plugin under its `type:` name.</summary>
+public sealed class AttMaskModule : IPluginModule
+{
+    public void Register(IServiceCollection services) =>
+        services.AddPlugin<IMaskingStrategy, AttMaskMasking, AttMaskOptions>(PluginKind.Masking, "attmask",
+            "AttMask: the patches the teacher's [CLS] attention ranks highest masked (high, hint with random hints, or low).");
 }
