@@ -44,6 +44,9 @@ public class PluginLoadingTests
     {
         var e = Assert.Throws<PluginLoadException>(() => PluginCatalog.Load(["/nonexistent/MyPlugin.dll"]));
         Assert.That(e!.Message, Does.Contain("/nonexistent/MyPlugin.dll"));
+        Assert.That(e.Fix, Does.Contain("build the plugin"));
+        var sample = Assert.Throws<PluginLoadException>(() => PluginCatalog.Load(["/nowhere/samples/AttMask/AttMask/bin/Release/net10.0/AttMask.dll"]))!;
+        Assert.That(sample.Fix, Does.Contain("scripts/build-samples.sh"), "an unbuilt sample says how to build it");
     }
 }
 

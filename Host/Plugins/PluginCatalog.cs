@@ -74,7 +74,8 @@ public sealed class PluginCatalog : IDisposable
         foreach (var path in assemblyPaths.Select(Path.GetFullPath).Distinct())
         {
             if (!File.Exists(path))
-                throw new PluginLoadException($"plugin assembly not found: {path}", "build the plugin, or fix the path under 'plugins:'.");
+                throw new PluginLoadException($"plugin assembly not found: {path}",
+                    path.Replace('\\', '/').Contains("/samples/") ? "build this repository's samples: scripts/build-samples.sh." : "build the plugin, or fix the path under 'plugins:'.");
             var loader = PluginLoader.CreateFromAssemblyFile(path, SharedTypes, config => config.PreferSharedTypes = true);
             loaders.Add(loader);
             Assembly assembly;
