@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from vit_check import read_safetensors
-from sdae_step_check import encode, gather, patch_tokens, vit_from
+from sdae_step_check import encode, gather, patch_tokens, vit_from, encoder_grads, target_step_report
 
 
 def teacher_targets(teacher, images, top_k):
@@ -76,10 +76,7 @@ def main(path):
     loss = (((prediction - targets) ** 2).mean(-1) * mask).sum() / mask.sum()
     loss.backward()
 
-    grads = {}
-    for name, parameter in student.named_parameters():
-        if parameter.requires_grad:
-            grads["encoder." + name.replace("patch_embed.proj.", "patch_embed.")] = parameter.grad
+    grads = encoder_grads(student)
     for name, parameter in decoder.named_parameters():
         mapped = name.replace("convs.", "decoder_blocks.").replace("norms.", "decoder_blocks.")
         if name.startswith("convs."):
@@ -89,11 +86,7 @@ def main(path):
             index, part = name.split(".")[1:]
             mapped = f"decoder_blocks.{index}.norm.{part}"
         grads["decoder." + mapped] = parameter.grad
-    print(json.dumps({
-        "loss": loss.item(), "max_loss_diff": abs(loss.item() - state["loss"].item()),
-        "max_target_diff": (targets - state["targets"]).abs().max().item(),
-        "max_grad_diff": max((grads[name] - state["grad." + name]).abs().max().item() for name in grads), "gradients": len(grads),
-    }))
+    print(target_step_report(loss, targets, grads, state))
 
 
 if __name__ == "__main__":

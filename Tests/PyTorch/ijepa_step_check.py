@@ -21,7 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from vit_check import Block, read_safetensors
-from sdae_step_check import encode, gather, patch_tokens, vit_from
+from sdae_step_check import encode, gather, patch_tokens, vit_from, encoder_grads, target_step_report
 
 
 def sincos(width, side):
@@ -79,17 +79,10 @@ def main(path):
     loss = torch.cat(errors).mean()
     loss.backward()
 
-    grads = {}
-    for name, parameter in student.named_parameters():
-        if parameter.requires_grad:
-            grads["encoder." + name.replace("patch_embed.proj.", "patch_embed.")] = parameter.grad
+    grads = encoder_grads(student)
     for name, parameter in predictor.named_parameters():
         grads["predictor." + name] = parameter.grad
-    print(json.dumps({
-        "loss": loss.item(), "max_loss_diff": abs(loss.item() - state["loss"].item()),
-        "max_target_diff": (targets - state["targets"]).abs().max().item(),
-        "max_grad_diff": max((grads[name] - state["grad." + name]).abs().max().item() for name in grads), "gradients": len(grads),
-    }))
+    print(target_step_report(loss, targets, grads, state))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from vit_check import read_safetensors
-from sdae_step_check import encode, vit_from
+from sdae_step_check import encode, vit_from, encoder_grads, target_step_report
 
 
 def hog(images, patch, cell, bins):
@@ -61,14 +61,8 @@ def main(path):
     loss.backward()
 
     grads = {"encoder.mask_token": mask_token.grad, "head.weight": head.weight.grad, "head.bias": head.bias.grad}
-    for name, parameter in student.named_parameters():
-        if parameter.requires_grad:
-            grads["encoder." + name.replace("patch_embed.proj.", "patch_embed.")] = parameter.grad
-    print(json.dumps({
-        "loss": loss.item(), "max_loss_diff": abs(loss.item() - state["loss"].item()),
-        "max_target_diff": (targets - state["targets"]).abs().max().item(),
-        "max_grad_diff": max((grads[name] - state["grad." + name]).abs().max().item() for name in grads), "gradients": len(grads),
-    }))
+    grads.update(encoder_grads(student))
+    print(target_step_report(loss, targets, grads, state))
 
 
 if __name__ == "__main__":

@@ -89,6 +89,20 @@ def vit_from(state, prefix, shape):
     return vit
 
 
+def encoder_grads(vit):
+    """The student's gradients under the framework's names (its patch embedding is not wrapped in a proj module)."""
+    return {"encoder." + name.replace("patch_embed.proj.", "patch_embed."): p.grad for name, p in vit.named_parameters() if p.requires_grad}
+
+
+def target_step_report(loss, targets, grads, state):
+    """The JSON line a target's one-step check prints: loss, targets and every gradient against the framework's."""
+    return json.dumps({
+        "loss": loss.item(), "max_loss_diff": abs(loss.item() - state["loss"].item()),
+        "max_target_diff": (targets - state["targets"]).abs().max().item(),
+        "max_grad_diff": max((grads[name] - state["grad." + name]).abs().max().item() for name in grads), "gradients": len(grads),
+    })
+
+
 def main(path):
     state = read_safetensors(path)
     with open(path + ".json") as f:
