@@ -43,8 +43,9 @@ public static class SdaeApp
                 .WithDescription("Time an experiment's training step (ms/step, images/s, estimated TFLOP/s, peak memory) with each optimizer.")
                 .WithExample("bench", "experiments/sdae_vit-micro_fmnist.yaml", "--steps", "20");
             config.AddCommand<BenchCostCommand>("bench-cost")
-                .WithDescription("SdAE's cost against MAE on the same backbone, and multi-fold against one-pass teacher cost, as ratios from one run.")
-                .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--baseline", "experiments/mae_vit-micro_fmnist.yaml", "--steps", "10");
+                .WithDescription("SdAE's cost against MAE on the same backbone, and multi-fold against one-pass teacher cost, as ratios from one run; for a sweep file, each variant's step against the --baseline variant's.")
+                .WithExample("bench-cost", "experiments/sdae_vit-micro_fmnist.yaml", "--baseline", "experiments/mae_vit-micro_fmnist.yaml", "--steps", "10")
+                .WithExample("bench-cost", "experiments/zoo_fmnist.yaml", "--baseline", "mae", "--steps", "10");
             config.AddCommand<BenchDataCommand>("bench-data")
                 .WithDescription("Images/s of the data path (cold: decoding into the cache; warm: batches from it) next to the training step's.")
                 .WithExample("bench-data", "experiments/bench/vit-tiny_folder-64px.yaml");
