@@ -22,14 +22,14 @@ public abstract class MaskingConformance : PluginConformance
 
     protected virtual GridSize Grid => new(7, 7);
 
-    /// <summary>The plan drawn without a guide and, for a guided strategy, one drawn with a random guide (the same for a seed).</summary>
+    /// <summary>The plan drawn without a guide and, for a guided strategy, one drawn with a fixed random guide.</summary>
     IEnumerable<MaskPlan> Draw(IMaskingStrategy masking, ulong seed)
     {
         using (var generator = new Generator(seed))
             yield return masking.Sample(3, Grid, generator);
         if (masking is not IGuidedMasking guided) yield break;
         using (var generator = new Generator(seed))
-            yield return guided.Sample(3, Grid, generator, rand(3, Grid.Count, generator: new Generator(seed + 1)));
+            yield return guided.Sample(3, Grid, generator, rand(3, Grid.Count, generator: new Generator(99)));
     }
 
     [Test]
