@@ -81,6 +81,21 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     }
 
     [Test]
+    public void AnOptionThatOnlyFailsAgainstTheBackboneFailsTheSweepCommandBeforeAnyRun()
+    {
+        // data2vec's top_k is checked when the target meets the backbone (2 blocks here), not when its options bind
+        var file = folder.Write("sweep.yaml", TwoVariantsThreeSeeds.ReplaceOnce("mae: {}", "d2v: { target: { type: data2vec, top_k: 3 } }"));
+        var (exitCode, errors, output) = SdaeCommand.InProcess("sweep", file);
+        Assert.That(exitCode, Is.EqualTo(2), errors + output);
+        Assert.That(errors, Does.Contain("variant 'd2v'").And.Contain("top_k 3 is more than the backbone's 2 blocks").And.Not.Contain("   at "));
+        Assert.That(Directory.Exists(Path.Combine(folder.Path, "runs")), Is.False, "nothing ran");
+        var (validateExit, validateErrors, _) = SdaeCommand.InProcess("validate", folder.Write("d2v.yaml",
+            File.ReadAllText(Path.Combine(folder.Path, "base.yaml")).Overlay("{ target: { type: data2vec, top_k: 3 } }")));
+        Assert.That(validateExit, Is.EqualTo(2), validateErrors);
+        Assert.That(validateErrors, Does.Contain("top_k 3"), "sdae validate says the same at the target's line");
+    }
+
+    [Test]
     public void ABadGridPathIsAnError()
     {
         var sweep = Load(TwoVariantsThreeSeeds.ReplaceOnce("eval.0.k", "eval.4.k"));

@@ -1,3 +1,4 @@
+using SdAE.Host.Commands;
 using System.ComponentModel;
 using System.Diagnostics;
 using SdAE.Host.Config;
@@ -65,7 +66,10 @@ public sealed class SweepCommand : Command<SweepSettings>
         var sweep = SweepDefinition.Load(settings.Sweep);
         int threads = settings.Jobs > 1 ? Math.Max(1, Environment.ProcessorCount / settings.Jobs) : 0;
         var overrides = ConfigOverrides.Parse(settings.Overrides);
-        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep, threads, overrides), overrides: overrides);
+        // run here, each run's model is built and stepped once on the CPU (as sdae validate does), so an option that only fails
+        // against the backbone fails now, not minutes into the sweep; on Slurm the data may exist only on the nodes
+        Action<LoadedExperiment>? check = settings.OnSlurm ? null : loaded => ExperimentCheck.Run(loaded);
+        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep, threads, overrides), overrides: overrides, check: check);
         var shape = sweep.VariantGrids.Count == 0
             ? $"{sweep.Variants.Count} variants x {runs.Count / Math.Max(1, sweep.Variants.Count)} grid points"
             : $"{sweep.Variants.Count} variants, {sweep.VariantGrids.Count} with their own grid";

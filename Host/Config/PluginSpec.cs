@@ -29,6 +29,9 @@ public sealed class PluginSpec
         }
     }
 
+    /// <summary>As <see cref="Guard{T}"/>, for an action without a result.</summary>
+    public void Guard(Action action) => Guard(() => { action(); return true; });
+
     static Exception Unwrap(Exception e) => e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? Unwrap(inner) : e;
 
     /// <summary>

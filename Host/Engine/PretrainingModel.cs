@@ -57,7 +57,7 @@ public sealed class PretrainingModel : IDisposable
             throw new UserError($"target '{experiment.Target!.Type}' replaces masked patches with the encoder's mask token, but backbone '{experiment.Backbone!.Type}' has none.",
                 "use a backbone with a mask token (for the in-tree vit: mask_token: true).");
         DecoderModule? decoder = null;
-        target.Attach(encoder);
+        experiment.Target!.Guard(() => target.Attach(encoder));   // options checked against the backbone (data2vec's top_k) fail at the target's line
         if (masking is IGuidedMasking && (target as ITeacherProvider)?.Teacher.HasClsAttention != true)
             throw new UserError($"masking '{experiment.Masking!.Type}' is guided by a teacher's [CLS] attention, and target '{experiment.Target!.Type}' with backbone '{experiment.Backbone!.Type}' gives none.",
                 "use a target with a teacher (teacher_latent, data2vec) and the vit backbone, or an unguided masking strategy.");

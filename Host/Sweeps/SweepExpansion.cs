@@ -54,9 +54,12 @@ public static class SweepExpansion
         return runs;
     }
 
-    /// <summary>Binds every run before any starts; the first bad one fails the whole sweep, naming its variant.</summary>
+    /// <summary>
+    /// Binds every run before any starts, then gives it to <paramref name="check"/> (the sweep command
+    /// builds each model there, as sdae validate does); the first bad one fails the whole sweep, naming its variant.
+    /// </summary>
     public static IReadOnlyList<(SweepRun Run, Experiment Experiment)> Validate(SweepDefinition sweep, IReadOnlyList<SweepRun> runs,
-        Func<IEnumerable<string>, PluginCatalog>? catalogFactory = null, ConfigOverrides? overrides = null)
+        Func<IEnumerable<string>, PluginCatalog>? catalogFactory = null, ConfigOverrides? overrides = null, Action<LoadedExperiment>? check = null)
     {
         var validated = new List<(SweepRun, Experiment)>();
         foreach (var run in runs)
@@ -64,6 +67,7 @@ public static class SweepExpansion
             try
             {
                 using var loaded = ExperimentLoader.Bind(sweep.File, run.Experiment, catalogFactory ?? (extra => PluginCatalog.LoadDefault(extra)), overrides);
+                check?.Invoke(loaded);
                 validated.Add((run, loaded.Experiment));
             }
             catch (ExperimentError e)
