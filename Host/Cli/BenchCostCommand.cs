@@ -18,7 +18,7 @@ public sealed class BenchCostCommand : Command<BenchCostSettings>
         if (root.Children.ContainsKey(new YamlDotNet.RepresentationModel.YamlScalarNode("sweep")))
             return SweepCosts(settings);
         var baseline = Parse(settings.Baseline);
-        var timings = CostBenchmark.Run(settings.Experiment, root, baseline, settings.Steps, settings.Batch, settings.Device, message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"));
+        var timings = CostBenchmark.Run(settings.Experiment, root, baseline, settings.Steps, settings.Batch, settings.Device, Info);
         var table = new Table().AddColumn("what").AddColumn(new TableColumn("median ms").RightAligned());
         foreach (var timing in timings) table.AddRow(timing.Name, $"{timing.MedianMs:F1}");
         AnsiConsole.Write(table);
@@ -31,13 +31,15 @@ public sealed class BenchCostCommand : Command<BenchCostSettings>
     /// <summary>A sweep file: every pre-training variant's step against the --baseline variant's.</summary>
     static int SweepCosts(BenchCostSettings settings)
     {
-        var costs = SweepCostBenchmark.Run(settings.Experiment, settings.Baseline, settings.Steps, settings.Batch, settings.Device, message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"));
+        var costs = SweepCostBenchmark.Run(settings.Experiment, settings.Baseline, settings.Steps, settings.Batch, settings.Device, Info);
         var table = new Table().AddColumn("variant").AddColumn(new TableColumn("median ms per step").RightAligned())
             .AddColumn(new TableColumn("images/s").RightAligned()).AddColumn(new TableColumn($"step / {settings.Baseline}'s").RightAligned());
         foreach (var cost in costs) table.AddRow(cost.Variant, $"{cost.MedianMs:F1}", $"{cost.ImagesPerSecond:F0}", $"{cost.VersusBaseline:F2}");
         AnsiConsole.Write(table);
         return 0;
     }
+
+    static void Info(string message) => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]");
 
     static YamlDotNet.RepresentationModel.YamlMappingNode Parse(string file) => File.Exists(file)
         ? ExperimentLoader.Parse(file, File.ReadAllText(file))
