@@ -160,6 +160,33 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     }
 
     [Test]
+    public void OnlyRunsTheNamedVariantsAndTheReportStillCoversEveryFinishedRun()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds);
+        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep));
+        var first = new FakeExecutor();
+        var results = SweepRunner.RunAsync(runs, first, (_, _, _) => { }, run => run.Variant == "sdae").GetAwaiter().GetResult();
+        Assert.That(first.Executed, Has.Count.EqualTo(6).And.All.StartWith("sdae__"));
+        Assert.That(results.Where(r => r.Run.Variant == "mae").Select(r => r.State), Is.All.EqualTo(RunState.NotSelected));
+
+        var rest = new FakeExecutor();
+        results = SweepRunner.RunAsync(runs, rest, (_, _, _) => { }, run => run.Variant == "mae").GetAwaiter().GetResult();
+        Assert.That(rest.Executed, Has.Count.EqualTo(6).And.All.StartWith("mae__"));
+        Assert.That(results.Where(r => r.Run.Variant == "sdae").Select(r => r.State), Is.All.EqualTo(RunState.AlreadyDone));
+        var report = File.ReadAllText(SweepReport.Write(Path.Combine(folder.Path, "runs", "cmp"), results, 1)[0]);
+        Assert.That(report, Does.Contain("12 of 12 runs finished").And.Contain("| sdae eval.0.k=3 | 3 |"));
+    }
+
+    [Test]
+    public void OnlyWithAVariantTheSweepDoesNotHaveIsOneClearErrorBeforeAnyRun()
+    {
+        var (exitCode, errors, output) = SdaeCommand.InProcess("sweep", folder.Write("sweep.yaml", TwoVariantsThreeSeeds), "--only", "sdae,beit");
+        Assert.That(exitCode, Is.EqualTo(2), errors + output);
+        Assert.That(errors, Does.Contain("beit is not a variant of sweep cmp").And.Contain("mae, sdae").And.Not.Contain("   at "));
+        Assert.That(Directory.Exists(Path.Combine(folder.Path, "runs")), Is.False, "nothing ran");
+    }
+
+    [Test]
     public void ReportGivesMeanAndSampleStdOverSeeds()
     {
         HashSet<string> accuracies = ["knn top1"];

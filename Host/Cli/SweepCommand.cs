@@ -21,6 +21,9 @@ public sealed class SweepSettings : CommandSettings
     [DefaultValue(1)]
     public int Jobs { get; init; } = 1;
 
+    [CommandOption("--only <VARIANTS>"), Description("Run only these variants' unfinished runs (comma-separated names); the report still covers every finished run.")]
+    public string? Only { get; init; }
+
     [CommandOption("--dry-run"), Description("List the runs and how each differs from the base; run nothing.")]
     public bool DryRun { get; init; }
 
@@ -64,6 +67,7 @@ public sealed class SweepCommand : Command<SweepSettings>
     public override int Execute(CommandContext context, SweepSettings settings, CancellationToken cancellationToken)
     {
         var sweep = SweepDefinition.Load(settings.Sweep);
+        var only = SelectedVariants(sweep, settings.Only);
         int threads = settings.Jobs > 1 ? Math.Max(1, Environment.ProcessorCount / settings.Jobs) : 0;
         var overrides = ConfigOverrides.Parse(settings.Overrides);
         // run here, each run's model is built and stepped once on the CPU (as sdae validate does), so an option that only fails
@@ -74,9 +78,10 @@ public sealed class SweepCommand : Command<SweepSettings>
             ? $"{sweep.Variants.Count} variants x {runs.Count / Math.Max(1, sweep.Variants.Count)} grid points"
             : $"{sweep.Variants.Count} variants, {sweep.VariantGrids.Count} with their own grid";
         AnsiConsole.MarkupLineInterpolated($"sweep [bold]{sweep.Name}[/]: {runs.Count} runs ({shape}), all valid");
+        if (only is not null) AnsiConsole.MarkupLineInterpolated($"running only {string.Join(", ", only)} (--only)");
         if (settings.DryRun)
         {
-            PrintDryRun(sweep, runs);
+            PrintDryRun(sweep, only is null ? runs : runs.Where(r => only.Contains(r.Run.Variant)).ToList());
             return 0;
         }
 
@@ -96,11 +101,12 @@ public sealed class SweepCommand : Command<SweepSettings>
             {
                 RunState.AlreadyDone => "[grey]already finished[/]",
                 RunState.Succeeded => $"[green]finished[/] in {result.Seconds:F0} s",
+                RunState.NotSelected => "[grey]not run (--only)[/]",
                 _ when result.Note is { } note => $"[red]FAILED[/] ({Markup.Escape(note)}); log: {Markup.Escape(result.LogPath)}",
                 _ => $"[red]FAILED[/] (exit {result.ExitCode}); log: {Markup.Escape(result.LogPath)}",
             };
             AnsiConsole.MarkupLine($"[[{done,3}/{total}]] {Markup.Escape(result.Run.RunId)}: {what}");
-        }, cancellationToken).GetAwaiter().GetResult();
+        }, only is null ? null : run => only.Contains(run.Variant), cancellationToken).GetAwaiter().GetResult();
 
         var written = SweepReport.Write(folder, results, clock.Elapsed.TotalSeconds);
         Console.WriteLine(File.ReadAllText(written[0]));
@@ -108,6 +114,19 @@ public sealed class SweepCommand : Command<SweepSettings>
         int failed = results.Count(r => r.State == RunState.Failed);
         if (failed > 0) AnsiConsole.MarkupLineInterpolated($"[red]{failed} of {results.Count} runs failed[/]; re-run the sweep to retry them (finished runs are skipped).");
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>The variants --only names, each checked against the sweep's; null when --only is not given.</summary>
+    static HashSet<string>? SelectedVariants(SweepDefinition sweep, string? only)
+    {
+        if (only is null) return null;
+        var names = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var known = sweep.Variants.Select(v => v.Name).ToList();
+        var unknown = names.Where(n => !known.Contains(n)).ToList();
+        if (names.Count == 0 || unknown.Count > 0)
+            throw new UserError($"--only {only}: {(names.Count == 0 ? "names no variant" : $"{string.Join(", ", unknown)} is not a variant of sweep {sweep.Name}")}.",
+                $"name variants from its file, comma-separated: {string.Join(", ", known)}.");
+        return names;
     }
 
     /// <summary>Each run, its folder, and what its variant and grid point set on top of the base (the keys as written in the sweep file).</summary>

@@ -3,7 +3,7 @@ using SdAE.Host.Runs;
 
 namespace SdAE.Host.Sweeps;
 
-public enum RunState { AlreadyDone, Succeeded, Failed }
+public enum RunState { AlreadyDone, Succeeded, Failed, NotSelected }
 
 public sealed record SweepRunResult(SweepRun Run, RunFolder Folder, RunState State, int ExitCode, double Seconds, string? Note = null)
 {
@@ -14,12 +14,14 @@ public sealed record SweepRunResult(SweepRun Run, RunFolder Folder, RunState Sta
 /// Runs a validated sweep. Each run's experiment is written to its run folder first (what to run),
 /// then all of them are handed to the executor (where they run). A run with a results.json is
 /// finished and skipped; an unfinished one resumes from its checkpoint; a failed run is reported
-/// and the others go on.
+/// and the others go on. With <c>selected</c>, only the unfinished runs it picks run; the others
+/// stay as they are (finished ones still count in the report).
 /// </summary>
 public static class SweepRunner
 {
     public static async Task<IReadOnlyList<SweepRunResult>> RunAsync(IReadOnlyList<(SweepRun Run, Experiment Experiment)> runs,
-        ISweepExecutor executor, Action<SweepRunResult, int, int> finished, CancellationToken cancellationToken = default)
+        ISweepExecutor executor, Action<SweepRunResult, int, int> finished, Func<SweepRun, bool>? selected = null,
+        CancellationToken cancellationToken = default)
     {
         var results = new SweepRunResult[runs.Count];
         int done = 0;
@@ -37,6 +39,11 @@ public static class SweepRunner
             if (folder.HasResults)
             {
                 Finish(index, new SweepRunResult(run, folder, RunState.AlreadyDone, 0, 0));
+                continue;
+            }
+            if (selected is not null && !selected(run))
+            {
+                Finish(index, new SweepRunResult(run, folder, RunState.NotSelected, 0, 0));
                 continue;
             }
             Directory.CreateDirectory(folder.Path);
