@@ -190,8 +190,8 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     public void ReportGivesMeanAndSampleStdOverSeeds()
     {
         HashSet<string> accuracies = ["knn top1"];
-        RunMetrics Knn(double top1, double wall) => new(new Dictionary<string, double> { ["knn top1"] = top1 }, accuracies, accuracies, wall);
-        var rows = SweepReport.Aggregate([("mae", Knn(0.70, 10)), ("mae", Knn(0.74, 20)), ("mae", Knn(0.78, 30)), ("sdae", Knn(0.80, 5))]);
+        RunMetrics Knn(double top1, double wall, double? speed = null) => new(new Dictionary<string, double> { ["knn top1"] = top1 }, accuracies, accuracies, wall, speed);
+        var rows = SweepReport.Aggregate([("mae", Knn(0.70, 10, 900)), ("mae", Knn(0.74, 20, 1000)), ("mae", Knn(0.78, 30, 1100)), ("sdae", Knn(0.80, 5))]);
         var mae = rows.Single(r => r.Group == "mae");
         Assert.That(mae.Runs, Is.EqualTo(3));
         Assert.That(mae.Metrics["knn top1"].Mean, Is.EqualTo(0.74).Within(1e-12));
@@ -200,8 +200,9 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
         Assert.That(rows.Single(r => r.Group == "sdae").Metrics["knn top1"].Std, Is.EqualTo(0));
         var columns = new ReportColumns(accuracies, accuracies);
         var markdown = SweepReport.Markdown(rows, columns);
-        Assert.That(markdown, Does.Contain("| mae | 3 | 74.00 ± 4.00 | 20 |"));
-        Assert.That(SweepReport.Csv(rows, columns), Does.Contain("mae,3,0.74,0.04,20,10"));
+        Assert.That(markdown, Does.Contain("| mae | 3 | 74.00 ± 4.00 | 20 | 1000 |"));
+        Assert.That(markdown, Does.Contain("| sdae | 1 | 80.00 ± 0.00 | 5 | — |"), "a run that did not pre-train has no images/s");
+        Assert.That(SweepReport.Csv(rows, columns), Does.Contain("mae,3,0.74,0.04,20,10,1000,100"));
     }
 
     [Test]
@@ -217,6 +218,8 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
         ]));
         var metrics = SweepReport.ReadRun(run.ReadResults());
         Assert.That(metrics.Headlines, Is.EquivalentTo(new[] { "upernet miou", "knn top1" }));
+        Assert.That(metrics.ImagesPerSecond, Is.EqualTo(1), "pre-training's images/s is read back");
+        Assert.That(SweepReport.ReadRun(new RunResults("x", "none", 0, 0, 0, 0, [])).ImagesPerSecond, Is.Null, "no pre-training, no images/s");
         var rows = SweepReport.Aggregate([("a", metrics)]);
         Assert.That(SweepReport.MetricColumns(rows, ReportColumns.Of([metrics])), Is.EqualTo(new[] { "knn top1", "upernet miou", "upernet top1" }),
             "headlines first; a segmentation head's pixel accuracy after them");

@@ -18,11 +18,12 @@ public readonly record struct Summary(double Mean, double Std, int Count)
     }
 }
 
-/// <summary>One row of the report: a variant x grid point, its metrics over seeds, and the wall time per run.</summary>
-public sealed record ReportRow(string Group, int Runs, IReadOnlyDictionary<string, Summary> Metrics, Summary WallSeconds);
+/// <summary>One row of the report: a variant x grid point, its metrics over seeds, the wall time per run, and pre-training's images/s (null when no run pre-trained).</summary>
+public sealed record ReportRow(string Group, int Runs, IReadOnlyDictionary<string, Summary> Metrics, Summary WallSeconds, Summary? ImagesPerSecond = null);
 
-/// <summary>One run's final metrics as "&lt;head&gt; &lt;metric&gt;" -> value (indices such as a best epoch left out), which are accuracies, which are its heads' headlines, and its wall time.</summary>
-public sealed record RunMetrics(IReadOnlyDictionary<string, double> Metrics, IReadOnlySet<string> Accuracies, IReadOnlySet<string> Headlines, double WallSeconds);
+/// <summary>One run's final metrics as "&lt;head&gt; &lt;metric&gt;" -> value (indices such as a best epoch left out), which are accuracies, which are its heads' headlines, its wall time, and its pre-training images/s (null when it did not pre-train).</summary>
+public sealed record RunMetrics(IReadOnlyDictionary<string, double> Metrics, IReadOnlySet<string> Accuracies, IReadOnlySet<string> Headlines, double WallSeconds,
+    double? ImagesPerSecond = null);
 
 /// <summary>How the report reads its columns: which are accuracies (percentages) and which are heads' headlines (listed first, charted).</summary>
 public sealed record ReportColumns(IReadOnlySet<string> Accuracies, IReadOnlySet<string> Headlines)
@@ -58,7 +59,8 @@ public static class SweepReport
                 if (kind == MetricKind.Accuracy) accuracies.Add($"{head.Label} {name}");
             }
         }
-        return new RunMetrics(metrics, accuracies, headlines, results.TrainSeconds + results.Heads.Sum(h => h.Seconds));
+        return new RunMetrics(metrics, accuracies, headlines, results.TrainSeconds + results.Heads.Sum(h => h.Seconds),
+            results.Epochs > 0 && results.ImagesPerSecond > 0 ? results.ImagesPerSecond : null);
     }
 
     public static IReadOnlyList<ReportRow> Aggregate(IEnumerable<(string Group, RunMetrics Run)> runs) =>
@@ -67,7 +69,9 @@ public static class SweepReport
             var names = group.SelectMany(r => r.Run.Metrics.Keys).Distinct();
             var metrics = names.ToDictionary(name => name,
                 name => Summary.Of(group.Where(r => r.Run.Metrics.ContainsKey(name)).Select(r => r.Run.Metrics[name]).ToList()));
-            return new ReportRow(group.Key, group.Count(), metrics, Summary.Of(group.Select(r => r.Run.WallSeconds).ToList()));
+            var speeds = group.Select(r => r.Run.ImagesPerSecond).OfType<double>().ToList();
+            return new ReportRow(group.Key, group.Count(), metrics, Summary.Of(group.Select(r => r.Run.WallSeconds).ToList()),
+                speeds.Count > 0 ? Summary.Of(speeds) : null);
         }).ToList();
 
     /// <summary>The metric columns: every head's headline first, then the rest by name.</summary>
@@ -83,12 +87,12 @@ public static class SweepReport
         var columns = MetricColumns(rows, kinds);
         var accuracies = kinds.Accuracies;
         var text = new StringBuilder();
-        text.AppendLine("| variant | runs | " + string.Join(" | ", columns.Select(c => accuracies.Contains(c) ? c + " (%)" : c)) + " | wall per run (s) |");
-        text.AppendLine("|---|---:|" + string.Concat(columns.Select(_ => "---:|")) + "---:|");
+        text.AppendLine("| variant | runs | " + string.Join(" | ", columns.Select(c => accuracies.Contains(c) ? c + " (%)" : c)) + " | wall per run (s) | pre-training images/s |");
+        text.AppendLine("|---|---:|" + string.Concat(columns.Select(_ => "---:|")) + "---:|---:|");
         foreach (var row in rows)
             text.AppendLine($"| {row.Group} | {row.Runs} | " +
                 string.Join(" | ", columns.Select(c => row.Metrics.TryGetValue(c, out var s) ? Format(c, s, accuracies.Contains(c)) : "—")) +
-                string.Create(CultureInfo.InvariantCulture, $" | {row.WallSeconds.Mean:F0} |"));
+                string.Create(CultureInfo.InvariantCulture, $" | {row.WallSeconds.Mean:F0} | {(row.ImagesPerSecond is { } speed ? $"{speed.Mean:F0}" : "—")} |"));
         return text.ToString();
     }
 
@@ -96,11 +100,12 @@ public static class SweepReport
     {
         var columns = MetricColumns(rows, kinds);
         var text = new StringBuilder();
-        text.AppendLine("variant,runs," + string.Join(",", columns.SelectMany(c => new[] { $"{c} mean", $"{c} std" })) + ",wall_seconds_mean,wall_seconds_std");
+        text.AppendLine("variant,runs," + string.Join(",", columns.SelectMany(c => new[] { $"{c} mean", $"{c} std" })) + ",wall_seconds_mean,wall_seconds_std,images_per_second_mean,images_per_second_std");
         foreach (var row in rows)
             text.AppendLine(string.Join(",", new[] { Quote(row.Group), row.Runs.ToString(CultureInfo.InvariantCulture) }
                 .Concat(columns.SelectMany(c => row.Metrics.TryGetValue(c, out var s) ? new[] { Number(s.Mean), Number(s.Std) } : ["", ""]))
-                .Concat([Number(row.WallSeconds.Mean), Number(row.WallSeconds.Std)])));
+                .Concat([Number(row.WallSeconds.Mean), Number(row.WallSeconds.Std)])
+                .Concat(row.ImagesPerSecond is { } speed ? [Number(speed.Mean), Number(speed.Std)] : ["", ""])));
         return text.ToString();
     }
 
