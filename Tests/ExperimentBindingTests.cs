@@ -195,16 +195,18 @@ public class ExperimentBindingTests
         }
     }
 
-    [TestCase("sdae")]
-    [TestCase("mae")]
-    [TestCase("beit")]
-    [TestCase("simmim")]
-    [TestCase("maskfeat")]
-    [TestCase("data2vec")]
-    [TestCase("crossmae")]
-    [TestCase("attmask")]
-    [TestCase("ijepa")]
-    public void EachZooVariantTrainsAsItsMethodsExperimentFile(string method)
+    // the zoo runs every method at its best measured base lr (its header, lab notebook 15): where that is not the method's own
+    // file's, the case names it, and that is the only setting in which the two may differ
+    [TestCase("sdae", "0.002")]
+    [TestCase("mae", "0.002")]
+    [TestCase("beit", "0.001")]
+    [TestCase("simmim", null)]
+    [TestCase("maskfeat", null)]
+    [TestCase("data2vec", null)]
+    [TestCase("crossmae", null)]
+    [TestCase("attmask", "0.002")]
+    [TestCase("ijepa", null)]
+    public void EachZooVariantTrainsAsItsMethodsExperimentFile(string method, string? zooBaseLr)
     {
         var experiments = Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../experiments");
         Samples.BuildIfUsedBy(Path.Combine(experiments, "zoo_fmnist.yaml"));
@@ -212,10 +214,15 @@ public class ExperimentBindingTests
         var zoo = Host.Sweeps.SweepExpansion.Validate(sweep, Host.Sweeps.SweepExpansion.Expand(sweep))
             .First(r => r.Run.Variant == method && r.Experiment.Seed == 0).Experiment;
         using var own = ExperimentLoader.Load(Path.Combine(experiments, $"{method}_vit-micro_fmnist.yaml"));
-        // the zoo runs every method at its best measured base lr (its header, lab notebook 15); everything else is the method's file
-        static Dictionary<string, string> Training(Experiment e) => ResolvedConfig.TrainingSettings(e).Where(s => s.Key is not ("name" or "run" or "pretrain.lr.base")).ToDictionary();
-        Assert.That(Training(zoo), Is.EquivalentTo(Training(own.Experiment)), "the zoo's variant and the method's own file train alike (evaluations and base lr aside)");
-        Assert.That(ResolvedConfig.TrainingSettings(zoo), Does.ContainKey("pretrain.lr.base"));
+        static Dictionary<string, string> Training(Experiment e) => ResolvedConfig.TrainingSettings(e).Where(s => s.Key is not ("name" or "run")).ToDictionary();
+        var (zooSettings, ownSettings) = (Training(zoo), Training(own.Experiment));
+        if (zooBaseLr is not null)
+        {
+            Assert.That(zooSettings["pretrain.lr.base"], Is.EqualTo(zooBaseLr), "the zoo's rate for this method");
+            Assert.That(ownSettings["pretrain.lr.base"], Is.Not.EqualTo(zooBaseLr), "a case names a rate only where the zoo's differs from the file's");
+            ownSettings["pretrain.lr.base"] = zooBaseLr;
+        }
+        Assert.That(zooSettings, Is.EquivalentTo(ownSettings), "the zoo's variant and the method's own file train alike (evaluations aside)");
     }
 
     [Test]

@@ -68,6 +68,7 @@ public sealed class SweepCommand : Command<SweepSettings>
     {
         var sweep = SweepDefinition.Load(settings.Sweep);
         var only = SelectedVariants(sweep, settings.Only);
+        Func<SweepRun, bool>? selected = only is null ? null : run => only.Contains(run.Variant);
         int threads = settings.Jobs > 1 ? Math.Max(1, Environment.ProcessorCount / settings.Jobs) : 0;
         var overrides = ConfigOverrides.Parse(settings.Overrides);
         // run here, each run's model is built and stepped once on the CPU (as sdae validate does), so an option that only fails
@@ -81,7 +82,7 @@ public sealed class SweepCommand : Command<SweepSettings>
         if (only is not null) AnsiConsole.MarkupLineInterpolated($"running only {string.Join(", ", only)} (--only)");
         if (settings.DryRun)
         {
-            PrintDryRun(sweep, only is null ? runs : runs.Where(r => only.Contains(r.Run.Variant)).ToList());
+            PrintDryRun(sweep, selected is null ? runs : runs.Where(r => selected(r.Run)).ToList());
             return 0;
         }
 
@@ -106,7 +107,7 @@ public sealed class SweepCommand : Command<SweepSettings>
                 _ => $"[red]FAILED[/] (exit {result.ExitCode}); log: {Markup.Escape(result.LogPath)}",
             };
             AnsiConsole.MarkupLine($"[[{done,3}/{total}]] {Markup.Escape(result.Run.RunId)}: {what}");
-        }, only is null ? null : run => only.Contains(run.Variant), cancellationToken).GetAwaiter().GetResult();
+        }, selected, cancellationToken).GetAwaiter().GetResult();
 
         var written = SweepReport.Write(folder, results, clock.Elapsed.TotalSeconds);
         Console.WriteLine(File.ReadAllText(written[0]));
