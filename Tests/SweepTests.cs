@@ -178,11 +178,25 @@ public class SweepTests() : StripeDataFixture(trainCount: 64, testCount: 20)
     }
 
     [Test]
+    public void OnlyTakesRunFolderNamesBesideVariantNames()
+    {
+        var sweep = Load(TwoVariantsThreeSeeds);
+        var expanded = SweepExpansion.Expand(sweep);
+        var only = SweepSelection.Parse(sweep, expanded, "mae__seed-1__eval.0.k-3, sdae");
+        var executor = new FakeExecutor();
+        SweepRunner.RunAsync(SweepExpansion.Validate(sweep, expanded), executor, (_, _, _) => { }, only.Contains).GetAwaiter().GetResult();
+        Assert.That(executor.Executed.Where(id => id.StartsWith("mae__")), Is.EqualTo(new[] { "mae__seed-1__eval.0.k-3" }));
+        Assert.That(executor.Executed.Count(id => id.StartsWith("sdae__")), Is.EqualTo(6));
+        var error = Assert.Throws<UserError>(() => SweepSelection.Parse(sweep, expanded, "mae__seed-7"))!;
+        Assert.That(error.Message, Does.Contain("mae__seed-7 is not a variant or run of sweep cmp"));
+    }
+
+    [Test]
     public void OnlyWithAVariantTheSweepDoesNotHaveIsOneClearErrorBeforeAnyRun()
     {
         var (exitCode, errors, output) = SdaeCommand.InProcess("sweep", folder.Write("sweep.yaml", TwoVariantsThreeSeeds), "--only", "sdae,beit");
         Assert.That(exitCode, Is.EqualTo(2), errors + output);
-        Assert.That(errors, Does.Contain("beit is not a variant of sweep cmp").And.Contain("mae, sdae").And.Not.Contain("   at "));
+        Assert.That(errors, Does.Contain("beit is not a variant or run of sweep cmp").And.Contain("mae, sdae").And.Not.Contain("   at "));
         Assert.That(Directory.Exists(Path.Combine(folder.Path, "runs")), Is.False, "nothing ran");
     }
 

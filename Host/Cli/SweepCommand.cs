@@ -21,7 +21,7 @@ public sealed class SweepSettings : CommandSettings
     [DefaultValue(1)]
     public int Jobs { get; init; } = 1;
 
-    [CommandOption("--only <VARIANTS>"), Description("Run only these variants' unfinished runs (comma-separated names); the report still covers every finished run.")]
+    [CommandOption("--only <RUNS>"), Description("Run only these unfinished runs, comma-separated: a variant's name for all its runs, a run folder's name (e.g. mae__seed-0) for one; the report still covers every finished run.")]
     public string? Only { get; init; }
 
     [CommandOption("--dry-run"), Description("List the runs and how each differs from the base; run nothing.")]
@@ -67,19 +67,20 @@ public sealed class SweepCommand : Command<SweepSettings>
     public override int Execute(CommandContext context, SweepSettings settings, CancellationToken cancellationToken)
     {
         var sweep = SweepDefinition.Load(settings.Sweep);
-        var only = SelectedVariants(sweep, settings.Only);
-        Func<SweepRun, bool>? selected = only is null ? null : run => only.Contains(run.Variant);
         int threads = settings.Jobs > 1 ? Math.Max(1, Environment.ProcessorCount / settings.Jobs) : 0;
         var overrides = ConfigOverrides.Parse(settings.Overrides);
+        var expanded = SweepExpansion.Expand(sweep, threads, overrides);
+        var only = settings.Only is null ? null : SweepSelection.Parse(sweep, expanded, settings.Only);
+        Func<SweepRun, bool>? selected = only is null ? null : only.Contains;
         // run here, each run's model is built and stepped once on the CPU (as sdae validate does), so an option that only fails
         // against the backbone fails now, not minutes into the sweep; on Slurm the data may exist only on the nodes
         Action<LoadedExperiment>? check = settings.OnSlurm ? null : loaded => ExperimentCheck.Run(loaded);
-        var runs = SweepExpansion.Validate(sweep, SweepExpansion.Expand(sweep, threads, overrides), overrides: overrides, check: check);
+        var runs = SweepExpansion.Validate(sweep, expanded, overrides: overrides, check: check);
         var shape = sweep.VariantGrids.Count == 0
             ? $"{sweep.Variants.Count} variants x {runs.Count / Math.Max(1, sweep.Variants.Count)} grid points"
             : $"{sweep.Variants.Count} variants, {sweep.VariantGrids.Count} with their own grid";
         AnsiConsole.MarkupLineInterpolated($"sweep [bold]{sweep.Name}[/]: {runs.Count} runs ({shape}), all valid");
-        if (only is not null) AnsiConsole.MarkupLineInterpolated($"running only {string.Join(", ", only)} (--only)");
+        if (only is not null) AnsiConsole.MarkupLineInterpolated($"running only {string.Join(", ", only.Names)} (--only)");
         if (settings.DryRun)
         {
             PrintDryRun(sweep, selected is null ? runs : runs.Where(r => selected(r.Run)).ToList());
@@ -115,19 +116,6 @@ public sealed class SweepCommand : Command<SweepSettings>
         int failed = results.Count(r => r.State == RunState.Failed);
         if (failed > 0) AnsiConsole.MarkupLineInterpolated($"[red]{failed} of {results.Count} runs failed[/]; re-run the sweep to retry them (finished runs are skipped).");
         return failed == 0 ? 0 : 1;
-    }
-
-    /// <summary>The variants --only names, each checked against the sweep's; null when --only is not given.</summary>
-    static HashSet<string>? SelectedVariants(SweepDefinition sweep, string? only)
-    {
-        if (only is null) return null;
-        var names = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
-        var known = sweep.Variants.Select(v => v.Name).ToList();
-        var unknown = names.Where(n => !known.Contains(n)).ToList();
-        if (names.Count == 0 || unknown.Count > 0)
-            throw new UserError($"--only {only}: {(names.Count == 0 ? "names no variant" : $"{string.Join(", ", unknown)} is not a variant of sweep {sweep.Name}")}.",
-                $"name variants from its file, comma-separated: {string.Join(", ", known)}.");
-        return names;
     }
 
     /// <summary>Each run, its folder, and what its variant and grid point set on top of the base (the keys as written in the sweep file).</summary>
