@@ -4,6 +4,7 @@ using SdAE.Host;
 using SdAE.Host.Config;
 using SdAE.Host.Engine;
 using SdAE.Host.Runs;
+using SdAE.Host.Sweeps;
 using SdAE.Tests.Support;
 
 namespace SdAE.Tests;
@@ -144,6 +145,55 @@ public class FaultTests() : StripeDataFixture(trainCount: 256, testCount: 60)
         Assert.That(actual.Metrics, Is.EqualTo(expected.Metrics), "metrics.jsonl");
         Assert.That(actual.Results, Is.EqualTo(expected.Results), "results.json");
         Assert.That(actual.Weights.AsSpan().SequenceEqual(expected.Weights), Is.True, "the final checkpoint's tensors");
+    }
+
+    [TestCase(true)]    // Ctrl-C in a terminal, timeout, kill -- -PGID: with the runs in the sweep's group, each would get the group's signal and the sweep's
+    [TestCase(false)]   // kill PID: without the sweep passing it on, its runs would go on as orphans
+    public void ASigtermToTheSweepOrItsProcessGroupStopsEachRunOnceGracefullyAndTheNextSweepResumesThem(bool toProcessGroup)
+    {
+        Assume.That(RunSessions.Available, "setsid (util-linux) is not installed: sweep runs share the sweep's process group");
+        var experiment = folder.Write("tiny.yaml", Yaml("sweeps"));
+        var sweepFile = folder.Write("stop.yaml", "sweep: stop\nbase: tiny.yaml\nvariants: { a: {} }\ngrid: { seed: [0, 1] }\n");
+        var first = new RunFolder(Path.Combine(folder.Path, "sweeps", "stop", "a__seed-0"));
+
+        // the sweep leads a process group of its own, as a shell job does, so the test can signal that group
+        var start = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "dotnet", Sdae, "sweep", sweepFile, "--jobs", "1" }) start.ArgumentList.Add(argument);
+        start.Environment[PausePoints.Variable] = $"{PausePoints.Step}:5";   // every run pauses at its step 5
+        using var sweep = Process.Start(start)!;
+        var output = sweep.StandardOutput.ReadToEndAsync();
+        var errors = sweep.StandardError.ReadToEndAsync();
+        int runPid = PausedRunPid(first.LogPath, sweep);
+
+        var target = toProcessGroup ? $"-{sweep.Id}" : sweep.Id.ToString();
+        Assert.That(ChildProcess.Run("kill", ["-s", "TERM", "--", target]).ExitCode, Is.EqualTo(0));
+        if (!sweep.WaitForExit(TimeSpan.FromMinutes(2))) { sweep.Kill(entireProcessTree: true); Assert.Fail("the sweep did not stop"); }
+        var said = output.Result + errors.Result;
+        Assert.That(sweep.ExitCode, Is.EqualTo(StopSignal.TerminateExitCode), said);
+        Assert.That(said, Does.Contain("sweep stopped by SIGTERM").And.Contain("2 runs stopped").And.Not.Contain("   at "));
+        Assert.That(Directory.Exists($"/proc/{runPid}"), Is.False, "the run's process has ended with the sweep");
+        Assert.That(File.ReadAllText(first.LogPath), Does.Contain("stopped by SIGTERM after step 5"), "the run got one signal and stopped by itself");
+        Assert.That(Checkpoint.ReadHeaderOf(first.CheckpointPath).Step, Is.EqualTo(5L), "its checkpoint is the stop's");
+
+        var again = ChildProcess.Run("dotnet", [Sdae, "sweep", sweepFile, "--jobs", "1"]);
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Output);
+        Assert.That(again.Output, Does.Contain("2 of 2 runs finished"));
+        Assert.That(File.ReadAllText(first.LogPath), Does.Contain("5 of 8 steps of epoch 1"), "the stopped run resumed where it stopped");
+    }
+
+    /// <summary>Waits for the sweep's first run to pause (its log says so) and returns that run's process id.</summary>
+    static int PausedRunPid(string runLog, Process sweep)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(2) && !sweep.HasExited)
+        {
+            var paused = File.Exists(runLog) ? File.ReadLines(runLog).FirstOrDefault(l => l.StartsWith("SDAE_PAUSED")) : null;
+            if (paused is not null) return int.Parse(paused.Split(' ')[^1]);
+            Thread.Sleep(200);
+        }
+        if (!sweep.HasExited) sweep.Kill(entireProcessTree: true);
+        Assert.Fail($"the sweep's first run never paused (log: {runLog})");
+        return 0;
     }
 
     /// <summary>Whether this process was started with the signal ignored (its bit in /proc/self/status's SigIgn mask).</summary>

@@ -2,6 +2,7 @@ using SdAE.Host.Commands;
 using System.ComponentModel;
 using System.Diagnostics;
 using SdAE.Host.Config;
+using SdAE.Host.Engine;
 using SdAE.Host.Sweeps;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -96,6 +97,9 @@ public sealed class SweepCommand : Command<SweepSettings>
             ? new SlurmExecutor(ThisProgram.Command(), new SlurmRequest(settings.Partition, settings.Time, settings.CpusPerRun, settings.GpusPerRun, settings.RanksPerRun),
                 Path.Combine(folder, "slurm"), message => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]"))
             : LocalProcessExecutor.ForThisProgram(settings.Jobs);
+        // the first SIGINT or SIGTERM stops the sweep gracefully: its runs write checkpoints, the report covers what finished
+        using var stop = StopSignal.Listen();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Token);
         var clock = Stopwatch.StartNew();
         var results = SweepRunner.RunAsync(runs, executor, (result, done, total) =>
         {
@@ -104,15 +108,21 @@ public sealed class SweepCommand : Command<SweepSettings>
                 RunState.AlreadyDone => "[grey]already finished[/]",
                 RunState.Succeeded => $"[green]finished[/] in {result.Seconds:F0} s",
                 RunState.NotSelected => "[grey]not run (--only)[/]",
+                RunState.Stopped => "[yellow]stopped[/] (the next sweep resumes it)",
                 _ when result.Note is { } note => $"[red]FAILED[/] ({Markup.Escape(note)}); log: {Markup.Escape(result.LogPath)}",
                 _ => $"[red]FAILED[/] (exit {result.ExitCode}); log: {Markup.Escape(result.LogPath)}",
             };
             AnsiConsole.MarkupLine($"[[{done,3}/{total}]] {Markup.Escape(result.Run.RunId)}: {what}");
-        }, selected, cancellationToken).GetAwaiter().GetResult();
+        }, selected, stopping.Token).GetAwaiter().GetResult();
 
         var written = SweepReport.Write(folder, results, clock.Elapsed.TotalSeconds);
         Console.WriteLine(File.ReadAllText(written[0]));
         foreach (var file in written) AnsiConsole.MarkupLineInterpolated($"[grey]wrote {file}[/]");
+        if (stop.Requested)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]sweep stopped by {stop.Signal}[/]: {results.Count(r => r.State == RunState.Stopped)} runs stopped; run the same command again to resume them.");
+            return stop.ExitCode;
+        }
         int failed = results.Count(r => r.State == RunState.Failed);
         if (failed > 0) AnsiConsole.MarkupLineInterpolated($"[red]{failed} of {results.Count} runs failed[/]; re-run the sweep to retry them (finished runs are skipped).");
         return failed == 0 ? 0 : 1;

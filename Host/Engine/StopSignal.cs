@@ -14,12 +14,16 @@ public sealed class StopSignal : IDisposable
     public const int InterruptExitCode = 130, TerminateExitCode = 143;
 
     readonly PosixSignalRegistration[] registrations;
+    readonly CancellationTokenSource requested = new();
     int received;
 
     /// <summary>The signal that asked for the stop, or null.</summary>
     public PosixSignal? Signal { get; private set; }
 
     public bool Requested => Signal is not null;
+
+    /// <summary>Cancelled when the stop is asked for, for code that waits rather than polls (a sweep waiting on its runs).</summary>
+    public CancellationToken Token => requested.Token;
 
     StopSignal() => registrations =
         [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
@@ -28,7 +32,11 @@ public sealed class StopSignal : IDisposable
     public static StopSignal Listen() => new();
 
     /// <summary>Asks for a stop as the signal would (tests, and a rank told by its peers).</summary>
-    public void Request(PosixSignal signal) => Signal ??= signal;
+    public void Request(PosixSignal signal)
+    {
+        Signal ??= signal;
+        requested.Cancel();
+    }
 
     public int ExitCode => Signal == PosixSignal.SIGINT ? InterruptExitCode : TerminateExitCode;
 
@@ -43,5 +51,6 @@ public sealed class StopSignal : IDisposable
     public void Dispose()
     {
         foreach (var registration in registrations) registration.Dispose();
+        requested.Dispose();
     }
 }

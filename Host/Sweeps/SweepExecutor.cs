@@ -38,6 +38,11 @@ public sealed class LocalProcessExecutor(IReadOnlyList<string> command, int jobs
 {
     public static LocalProcessExecutor ForThisProgram(int jobs) => new(ThisProgram.Command(), jobs);
 
+    /// <summary>
+    /// Runs every pending run; when <paramref name="cancellationToken"/> is cancelled (the sweep was
+    /// stopped) no further run starts, each running one is asked to stop (it writes a checkpoint and
+    /// exits 143, so the next sweep resumes it) and is waited for, and then the cancellation is thrown.
+    /// </summary>
     public async Task ExecuteAsync(IReadOnlyList<PendingRun> runs, Action<PendingRun, RunEnd> finished, CancellationToken cancellationToken)
     {
         var gate = new object();
@@ -51,13 +56,14 @@ public sealed class LocalProcessExecutor(IReadOnlyList<string> command, int jobs
 
     async Task<int> RunOneAsync(string experimentPath, string logPath, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(command[0])
+        var sessionCommand = RunSessions.Wrap(command);
+        var start = new ProcessStartInfo(sessionCommand[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in command.Skip(1).Concat(["run", experimentPath])) start.ArgumentList.Add(argument);
+        foreach (var argument in sessionCommand.Skip(1).Concat(["run", experimentPath])) start.ArgumentList.Add(argument);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
         await using var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         await log.WriteLineAsync($"$ {string.Join(' ', start.ArgumentList.Prepend(start.FileName))}");
@@ -79,8 +85,12 @@ public sealed class LocalProcessExecutor(IReadOnlyList<string> command, int jobs
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw;
+            if (!RunSessions.Available)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+            RunSessions.Terminate(process);
         }
         process.WaitForExit();   // drains the redirected output
         return process.ExitCode;

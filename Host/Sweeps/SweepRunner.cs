@@ -3,7 +3,7 @@ using SdAE.Host.Runs;
 
 namespace SdAE.Host.Sweeps;
 
-public enum RunState { AlreadyDone, Succeeded, Failed, NotSelected }
+public enum RunState { AlreadyDone, Succeeded, Failed, NotSelected, Stopped }
 
 public sealed record SweepRunResult(SweepRun Run, RunFolder Folder, RunState State, int ExitCode, double Seconds, string? Note = null)
 {
@@ -15,7 +15,9 @@ public sealed record SweepRunResult(SweepRun Run, RunFolder Folder, RunState Sta
 /// then all of them are handed to the executor (where they run). A run with a results.json is
 /// finished and skipped; an unfinished one resumes from its checkpoint; a failed run is reported
 /// and the others go on. With <c>selected</c>, only the unfinished runs it picks run; the others
-/// stay as they are (finished ones still count in the report).
+/// stay as they are (finished ones still count in the report). When <c>cancellationToken</c> is
+/// cancelled (the sweep was stopped), the executor stops its runs and every run not finished is
+/// <see cref="RunState.Stopped"/>: the next sweep resumes it.
 /// </summary>
 public static class SweepRunner
 {
@@ -51,12 +53,21 @@ public static class SweepRunner
             AtomicFile.WriteAllText(spec, YamlOverlay.ToText(run.Experiment));
             pending.Add(new PendingRun(index, spec, folder));
         }
-        if (pending.Count > 0)
-            await executor.ExecuteAsync(pending, (run, end) =>
-            {
-                bool succeeded = end.ExitCode == 0 && run.Folder.HasResults;
-                Finish(run.Index, new SweepRunResult(runs[run.Index].Run, run.Folder, succeeded ? RunState.Succeeded : RunState.Failed, end.ExitCode, end.Seconds, end.Note));
-            }, cancellationToken);
+        try
+        {
+            if (pending.Count > 0)
+                await executor.ExecuteAsync(pending, (run, end) =>
+                {
+                    bool succeeded = end.ExitCode == 0 && run.Folder.HasResults;
+                    var state = succeeded ? RunState.Succeeded : cancellationToken.IsCancellationRequested ? RunState.Stopped : RunState.Failed;
+                    Finish(run.Index, new SweepRunResult(runs[run.Index].Run, run.Folder, state, end.ExitCode, end.Seconds, end.Note));
+                }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            foreach (var run in pending.Where(run => results[run.Index] is null))
+                Finish(run.Index, new SweepRunResult(runs[run.Index].Run, run.Folder, RunState.Stopped, -1, 0));
+        }
         return results;
     }
 }
