@@ -20,35 +20,6 @@ public class Data2VecTests() : StripeDataFixture(trainCount: 128, testCount: 40)
 {
     const int Width = 32;
 
-    /// <summary>A ViT that counts the batches its dense features are asked for; its same-shape copies count too.</summary>
-    sealed class CountingViT : EncoderModule
-    {
-        readonly VisionTransformer inner;
-
-        public CountingViT(VisionTransformer inner) : base("counting")
-        {
-            this.inner = inner;
-            RegisterComponents();
-        }
-
-        public List<long> DenseBatches { get; } = [];
-        public override int Width => inner.Width;
-        public override int Depth => inner.Depth;
-        public override int PatchSize => inner.PatchSize;
-        public override int Channels => inner.Channels;
-        public override int ImageSize => inner.ImageSize;
-        public override Tensor EmbedPatches(Tensor images) => inner.EmbedPatches(images);
-        public override Tensor EncodeTokens(Tensor patchTokens) => inner.EncodeTokens(patchTokens);
-        public override int LayerIndexOf(string parameterName) => inner.LayerIndexOf(parameterName);
-        public override EncoderModule CreateSameShape(double? dropPath = null) => new CountingViT((VisionTransformer)inner.CreateSameShape(dropPath));
-        public override bool HasDenseFeatures => true;
-        public override IReadOnlyList<Tensor> DenseFeatures(Tensor images, IReadOnlyList<int> blocks)
-        {
-            DenseBatches.Add(images.shape[0]);
-            return inner.DenseFeatures(images, blocks);
-        }
-    }
-
     static VisionTransformer Student() =>
         new(new ViTOptions { Width = Width, Depth = 3, Heads = 2, Patch = 4 }, new PluginContext { ImageSize = 28, Channels = 1 });
 
