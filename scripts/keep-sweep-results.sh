@@ -15,7 +15,9 @@ for run in "$source"/*/; do
   [ -f "$run/results.json" ] || continue
   name="$(basename "$run")"
   mkdir -p "$destination/$name"
-  cp "$run/results.json" "$run/metrics.jsonl" "$run/experiment.yaml" "$destination/$name/"
+  for file in results.json metrics.jsonl experiment.yaml; do   # a run without pre-training has no metrics.jsonl
+    [ -f "$run/$file" ] && cp "$run/$file" "$destination/$name/"
+  done
   kept=$((kept + 1))
 done
 echo "kept $kept finished runs of $source in $destination"
