@@ -43,4 +43,12 @@ public class BenchCostTests() : StripeDataFixture(trainCount: 32, testCount: 10)
         Assert.That(errors, Does.Contain("'beit' is not one of its variants").And.Contain("mae, sdae, none"));
         Assert.That(errors, Does.Not.Contain("   at "), "no stack trace");
     }
+
+    [Test]
+    public void ABaselineThatDoesNotPretrainIsOneClearError()
+    {
+        var result = BenchCost(Sweep(), "--baseline", "none", "--steps", "1", "--batch", "8", "--device", "cpu");
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.All);
+        Assert.That(result.All, Does.Contain("'none' does not pre-train").And.Contain("mae, sdae").And.Not.Contain("   at "));
+    }
 }

@@ -77,16 +77,8 @@ public static class CostBenchmark
     /// <summary>Full training steps of <paramref name="model"/> on <paramref name="images"/>, a fresh plan each.</summary>
     public static Timing TimeSteps(string name, PretrainingModel model, PretrainOptions pretrain, ScalarType? computeType, Tensor images, int steps)
     {
-        using var optimizer = model.CreateOptimizer(pretrain);
-        using var generator = new Generator(0);
-        model.Train(true);
-        long step = 0;
-        return Time(name, steps, () =>
-        {
-            var plan = model.SamplePlan((int)images.shape[0], generator, images).To(images.device);
-            var progress = new TrainingProgress { TotalEpochs = 1, CompletedSteps = ++step, TotalSteps = steps + 2 };
-            return model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad, progress).Loss.Loss;
-        });
+        using var loop = new TrainingStepLoop(model, pretrain, computeType, images, steps + 2);
+        return Time(name, steps, loop.Step);
     }
 
     static Timing Time(string name, int repetitions, Func<Tensor> work)
@@ -94,14 +86,48 @@ public static class CostBenchmark
         var samples = new List<double>();
         for (int i = 0; i < repetitions + 2; i++)
         {
-            using var scope = NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            var result = work();
-            if (result.device.type == DeviceType.CUDA) cuda.synchronize();
-            else result.sum().item<float>();
-            if (i >= 2) samples.Add(clock.Elapsed.TotalMilliseconds);
+            double ms = TimeOnce(work);
+            if (i >= 2) samples.Add(ms);
         }
+        return new Timing(name, Median(samples), repetitions);
+    }
+
+    /// <summary>Milliseconds of one call of <paramref name="work"/>, until its result is computed on the device.</summary>
+    public static double TimeOnce(Func<Tensor> work)
+    {
+        using var scope = NewDisposeScope();
+        var clock = Stopwatch.StartNew();
+        var result = work();
+        if (result.device.type == DeviceType.CUDA) cuda.synchronize();
+        else result.sum().item<float>();
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    public static double Median(List<double> samples)
+    {
         samples.Sort();
-        return new Timing(name, samples[samples.Count / 2], repetitions);
+        return samples[samples.Count / 2];
+    }
+}
+
+/// <summary>Training steps of one model (masking, forward, backward, its optimizer), a fresh mask plan each; disposing frees the optimizer.</summary>
+public sealed class TrainingStepLoop(PretrainingModel model, PretrainOptions pretrain, ScalarType? computeType, Tensor images, int totalSteps) : IDisposable
+{
+    readonly IParameterOptimizer optimizer = model.CreateOptimizer(pretrain);
+    readonly Generator generator = new(0);
+    long step;
+
+    public Tensor Step()
+    {
+        model.Train(true);
+        var plan = model.SamplePlan((int)images.shape[0], generator, images).To(images.device);
+        var progress = new TrainingProgress { TotalEpochs = 1, CompletedSteps = ++step, TotalSteps = totalSteps };
+        return model.TrainStep(images, plan, optimizer, 1e-4, computeType, pretrain.ClipGrad, progress).Loss.Loss;
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        generator.Dispose();
     }
 }

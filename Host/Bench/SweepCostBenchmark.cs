@@ -11,11 +11,29 @@ public sealed record VariantCost(string Variant, double MedianMs, double ImagesP
 /// <summary>
 /// Each pre-training variant of a sweep (its first grid point) timed as a full training step
 /// (masking, forward, backward, AdamW) on the same batch of real images, in one process, and set
-/// against one variant as the baseline (the zoo's MAE), so machine load cancels in the ratio as far
-/// as it is steady. Variants that do not pre-train (epochs: 0) are left out.
+/// against one variant as the baseline (the zoo's MAE). The variants' steps are interleaved (one step
+/// of each in turn, every round), so a change in the machine's speed during the benchmark falls on
+/// every variant alike instead of on whichever was being timed. Variants that do not pre-train
+/// (epochs: 0) are left out.
 /// </summary>
 public static class SweepCostBenchmark
 {
+    sealed class Measured(string variant, LoadedExperiment loaded, BenchmarkInputs inputs, PretrainingModel model, TrainingStepLoop loop) : IDisposable
+    {
+        public string Variant => variant;
+        public int Batch => inputs.Batch;
+        public TrainingStepLoop Loop => loop;
+        public List<double> Samples { get; } = [];
+
+        public void Dispose()
+        {
+            loop.Dispose();
+            model.Dispose();
+            inputs.Dispose();
+            loaded.Dispose();
+        }
+    }
+
     public static IReadOnlyList<VariantCost> Run(string file, string baselineVariant, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
     {
         var sweep = SweepDefinition.Load(file);
@@ -23,18 +41,35 @@ public static class SweepCostBenchmark
         if (firstOfEach.All(r => r.Run.Variant != baselineVariant))
             throw new UserError($"{file}: --baseline '{baselineVariant}' is not one of its variants ({string.Join(", ", firstOfEach.Select(r => r.Run.Variant))}).",
                 "name a variant of the sweep, e.g. --baseline mae.");
-        var timed = new List<(string Variant, double MedianMs, int Batch)>();
-        foreach (var (run, experiment) in firstOfEach.Where(r => r.Experiment.Pretrain.Epochs > 0))
+        var measured = new List<Measured>();
+        try
         {
-            using var loaded = ExperimentLoader.Bind(sweep.File, run.Experiment, extra => Plugins.PluginCatalog.LoadDefault(extra));
-            using var inputs = BenchmarkInputs.Load(loaded, batchOverride, deviceOverride, info);
-            var computeType = PrecisionSettings.Apply(loaded.Experiment.Precision, inputs.Device);
-            using var model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, inputs.Context);
-            var timing = CostBenchmark.TimeSteps(run.Variant, model, loaded.Experiment.Pretrain, computeType, inputs.Images, steps);
-            info($"{run.Variant}: {timing.MedianMs:F1} ms per step (batch {inputs.Batch})");
-            timed.Add((run.Variant, timing.MedianMs, inputs.Batch));
+            foreach (var (run, experiment) in firstOfEach.Where(r => r.Experiment.Pretrain.Epochs > 0))
+            {
+                var loaded = ExperimentLoader.Bind(sweep.File, run.Experiment, extra => Plugins.PluginCatalog.LoadDefault(extra));
+                var inputs = BenchmarkInputs.Load(loaded, batchOverride, deviceOverride, info);
+                var computeType = PrecisionSettings.Apply(loaded.Experiment.Precision, inputs.Device);
+                var model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, inputs.Context);
+                measured.Add(new Measured(run.Variant, loaded, inputs, model,
+                    new TrainingStepLoop(model, loaded.Experiment.Pretrain, computeType, inputs.Images, steps + 2)));
+            }
+            if (measured.All(m => m.Variant != baselineVariant))
+                throw new UserError($"{file}: --baseline '{baselineVariant}' does not pre-train (pretrain.epochs is 0), so it has no training step to compare with.",
+                    $"name a variant that pre-trains: {string.Join(", ", measured.Select(m => m.Variant))}.");
+            info($"timing {measured.Count} variants, one step of each in turn, {steps} rounds after 2 warm-up rounds");
+            for (int round = 0; round < steps + 2; round++)
+                foreach (var variant in measured)
+                {
+                    double ms = CostBenchmark.TimeOnce(variant.Loop.Step);
+                    if (round >= 2) variant.Samples.Add(ms);
+                }
+            var medians = measured.ToDictionary(m => m.Variant, m => CostBenchmark.Median(m.Samples));
+            double baseline = medians[baselineVariant];
+            return measured.Select(m => new VariantCost(m.Variant, medians[m.Variant], m.Batch / (medians[m.Variant] / 1000), medians[m.Variant] / baseline)).ToList();
         }
-        double baseline = timed.Single(t => t.Variant == baselineVariant).MedianMs;
-        return timed.Select(t => new VariantCost(t.Variant, t.MedianMs, t.Batch / (t.MedianMs / 1000), t.MedianMs / baseline)).ToList();
+        finally
+        {
+            foreach (var variant in measured) variant.Dispose();
+        }
     }
 }
