@@ -22,6 +22,9 @@ public sealed record Timing(string Name, double MedianMs, int Repetitions);
 /// </summary>
 public static class CostBenchmark
 {
+    /// <summary>Untimed repetitions before the measured ones (allocator, caches, lazy initialisation).</summary>
+    public const int WarmUpRepetitions = 2;
+
     /// <param name="baselineRoot">An MAE experiment: only its masking and target sections are used.</param>
     public static IReadOnlyList<Timing> Run(string file, YamlMappingNode root, YamlMappingNode baselineRoot, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
     {
@@ -36,7 +39,7 @@ public static class CostBenchmark
         var experiment = sdae.Experiment;
         using var inputs = BenchmarkInputs.Load(sdae, batchOverride, deviceOverride, info);
         var (device, images, context) = (inputs.Device, inputs.Images, inputs.Context);
-        info($"batch {images.shape[0]} on {device.type.ToString().ToLowerInvariant()}, {steps} measured repetitions each (after 2 warm-up)");
+        info($"batch {images.shape[0]} on {device.type.ToString().ToLowerInvariant()}, {steps} measured repetitions each (after {WarmUpRepetitions} warm-up)");
 
         var computeType = PrecisionSettings.Apply(experiment.Precision, device);
         var timings = new List<Timing>();
@@ -77,17 +80,17 @@ public static class CostBenchmark
     /// <summary>Full training steps of <paramref name="model"/> on <paramref name="images"/>, a fresh plan each.</summary>
     public static Timing TimeSteps(string name, PretrainingModel model, PretrainOptions pretrain, ScalarType? computeType, Tensor images, int steps)
     {
-        using var loop = new TrainingStepLoop(model, pretrain, computeType, images, steps + 2);
+        using var loop = new TrainingStepLoop(model, pretrain, computeType, images, steps + WarmUpRepetitions);
         return Time(name, steps, loop.Step);
     }
 
     static Timing Time(string name, int repetitions, Func<Tensor> work)
     {
         var samples = new List<double>();
-        for (int i = 0; i < repetitions + 2; i++)
+        for (int i = 0; i < repetitions + WarmUpRepetitions; i++)
         {
             double ms = TimeOnce(work);
-            if (i >= 2) samples.Add(ms);
+            if (i >= WarmUpRepetitions) samples.Add(ms);
         }
         return new Timing(name, Median(samples), repetitions);
     }

@@ -41,27 +41,28 @@ public static class SweepCostBenchmark
         if (firstOfEach.All(r => r.Run.Variant != baselineVariant))
             throw new UserError($"{file}: --baseline '{baselineVariant}' is not one of its variants ({string.Join(", ", firstOfEach.Select(r => r.Run.Variant))}).",
                 "name a variant of the sweep, e.g. --baseline mae.");
+        var pretraining = firstOfEach.Where(r => r.Experiment.Pretrain.Epochs > 0).ToList();
+        if (pretraining.All(r => r.Run.Variant != baselineVariant))
+            throw new UserError($"{file}: --baseline '{baselineVariant}' does not pre-train (pretrain.epochs is 0), so it has no training step to compare with.",
+                $"name a variant that pre-trains: {string.Join(", ", pretraining.Select(r => r.Run.Variant))}.");
         var measured = new List<Measured>();
         try
         {
-            foreach (var (run, experiment) in firstOfEach.Where(r => r.Experiment.Pretrain.Epochs > 0))
+            foreach (var (run, _) in pretraining)
             {
                 var loaded = ExperimentLoader.Bind(sweep.File, run.Experiment, extra => Plugins.PluginCatalog.LoadDefault(extra));
                 var inputs = BenchmarkInputs.Load(loaded, batchOverride, deviceOverride, info);
                 var computeType = PrecisionSettings.Apply(loaded.Experiment.Precision, inputs.Device);
                 var model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, inputs.Context);
                 measured.Add(new Measured(run.Variant, loaded, inputs, model,
-                    new TrainingStepLoop(model, loaded.Experiment.Pretrain, computeType, inputs.Images, steps + 2)));
+                    new TrainingStepLoop(model, loaded.Experiment.Pretrain, computeType, inputs.Images, steps + CostBenchmark.WarmUpRepetitions)));
             }
-            if (measured.All(m => m.Variant != baselineVariant))
-                throw new UserError($"{file}: --baseline '{baselineVariant}' does not pre-train (pretrain.epochs is 0), so it has no training step to compare with.",
-                    $"name a variant that pre-trains: {string.Join(", ", measured.Select(m => m.Variant))}.");
-            info($"timing {measured.Count} variants, one step of each in turn, {steps} rounds after 2 warm-up rounds");
-            for (int round = 0; round < steps + 2; round++)
+            info($"timing {measured.Count} variants, one step of each in turn, {steps} rounds after {CostBenchmark.WarmUpRepetitions} warm-up rounds");
+            for (int round = 0; round < steps + CostBenchmark.WarmUpRepetitions; round++)
                 foreach (var variant in measured)
                 {
                     double ms = CostBenchmark.TimeOnce(variant.Loop.Step);
-                    if (round >= 2) variant.Samples.Add(ms);
+                    if (round >= CostBenchmark.WarmUpRepetitions) variant.Samples.Add(ms);
                 }
             var medians = measured.ToDictionary(m => m.Variant, m => CostBenchmark.Median(m.Samples));
             double baseline = medians[baselineVariant];
