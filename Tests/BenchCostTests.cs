@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using SdAE.Tests.Support;
 
 namespace SdAE.Tests;
@@ -25,9 +26,10 @@ public class BenchCostTests() : StripeDataFixture(trainCount: 32, testCount: 10)
     [Test]
     public void EachPretrainingVariantIsTimedAgainstTheBaselineVariant()
     {
-        var result = BenchCost(Sweep(), "--baseline", "mae", "--steps", "1", "--batch", "8", "--device", "cpu");
+        var result = BenchCost(Sweep(), "--baseline", "mae", "--steps", "1", "--batch", "8", "--device", "auto");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.All);
         var output = result.Output;
+        Assert.That(Regex.Matches(result.All, "device: auto chose").Count, Is.EqualTo(1), $"the variants share a device, said once:\n{result.All}");
         var rows = output.Split('\n').Where(line => line.Contains("│")).ToList();
         Assert.That(rows.Any(r => r.Contains(" mae ") && r.TrimEnd().TrimEnd('│').TrimEnd().EndsWith("1.00")), Is.True, $"the baseline's ratio is 1:\n{output}");
         Assert.That(rows.Any(r => r.Contains(" sdae ")), Is.True, output);

@@ -46,17 +46,11 @@ public static class SweepCostBenchmark
             throw new UserError($"{file}: --baseline '{baselineVariant}' does not pre-train (pretrain.epochs is 0), so it has no training step to compare with.",
                 $"name a variant that pre-trains: {string.Join(", ", pretraining.Select(r => r.Run.Variant))}.");
         var measured = new List<Measured>();
+        var infoOnce = SayEachLineOnce(info);
         try
         {
             foreach (var (run, _) in pretraining)
-            {
-                var loaded = ExperimentLoader.Bind(sweep.File, run.Experiment, extra => Plugins.PluginCatalog.LoadDefault(extra));
-                var inputs = BenchmarkInputs.Load(loaded, batchOverride, deviceOverride, info);
-                var computeType = PrecisionSettings.Apply(loaded.Experiment.Precision, inputs.Device);
-                var model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, inputs.Context);
-                measured.Add(new Measured(run.Variant, loaded, inputs, model,
-                    new TrainingStepLoop(model, loaded.Experiment.Pretrain, computeType, inputs.Images, steps + CostBenchmark.WarmUpRepetitions)));
-            }
+                measured.Add(Prepare(sweep.File, run, steps, batchOverride, deviceOverride, infoOnce));
             info($"timing {measured.Count} variants, one step of each in turn, {steps} rounds after {CostBenchmark.WarmUpRepetitions} warm-up rounds");
             for (int round = 0; round < steps + CostBenchmark.WarmUpRepetitions; round++)
                 foreach (var variant in measured)
@@ -72,5 +66,38 @@ public static class SweepCostBenchmark
         {
             foreach (var variant in measured) variant.Dispose();
         }
+    }
+
+    /// <summary>One variant bound, its batch loaded and its model built; what was built is disposed if a later piece fails.</summary>
+    static Measured Prepare(string file, SweepRun run, int steps, int? batchOverride, string? deviceOverride, Action<string> info)
+    {
+        var loaded = ExperimentLoader.Bind(file, run.Experiment, extra => Plugins.PluginCatalog.LoadDefault(extra));
+        BenchmarkInputs? inputs = null;
+        PretrainingModel? model = null;
+        try
+        {
+            inputs = BenchmarkInputs.Load(loaded, batchOverride, deviceOverride, info);
+            var computeType = PrecisionSettings.Apply(loaded.Experiment.Precision, inputs.Device);
+            model = PretrainingModel.Build(loaded.Experiment, loaded.Catalog, inputs.Context);
+            return new Measured(run.Variant, loaded, inputs, model,
+                new TrainingStepLoop(model, loaded.Experiment.Pretrain, computeType, inputs.Images, steps + CostBenchmark.WarmUpRepetitions));
+        }
+        catch
+        {
+            model?.Dispose();
+            inputs?.Dispose();
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Variants that share a device and data print the same loading lines; each is printed once.</summary>
+    static Action<string> SayEachLineOnce(Action<string> info)
+    {
+        var said = new HashSet<string>();
+        return line =>
+        {
+            if (said.Add(line)) info(line);
+        };
     }
 }
