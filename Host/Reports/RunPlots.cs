@@ -14,11 +14,11 @@ namespace SdAE.Host.Reports;
 /// </summary>
 public static class RunPlots
 {
-    public static IReadOnlyList<string> Write(RunFolder folder, IReadOnlyList<HeadOutcome> heads, FigureOptions? figures = null)
+    /// <param name="records">The run's metrics.jsonl, read once by the caller.</param>
+    public static IReadOnlyList<string> Write(RunFolder folder, IReadOnlyList<MetricsRecord> records, IReadOnlyList<HeadOutcome> heads, FigureOptions? figures = null)
     {
         figures ??= new FigureOptions();
         var written = new List<string>();
-        var records = folder.Metrics.Read();
         if (PretrainingCurves(records, heads, figures.LossScale) is { } pretraining)
             written.Add(Save(pretraining, folder.File("pretraining.png")));
         if (HealthCurves(records) is { } health)

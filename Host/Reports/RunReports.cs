@@ -11,6 +11,7 @@ public static class RunReports
     public static void Write(RunOutcome outcome, IProgressReporter display, Config.FigureOptions? figures = null)
     {
         var pictures = new List<string>();
+        var records = outcome.Folder.Metrics.Read();
         if (outcome.Reconstruction is { } sample)
         {
             var path = outcome.Folder.File("reconstruction.png");
@@ -19,12 +20,12 @@ public static class RunReports
             pictures.Add(path);
         }
         if (outcome.Folder.HasResults)
-            foreach (var picture in RunPlots.Write(outcome.Folder, outcome.Folder.ReadResults().Heads, figures))
+            foreach (var picture in RunPlots.Write(outcome.Folder, records, outcome.Folder.ReadResults().Heads, figures))
             {
                 display.Info($"plot: {picture}");
                 pictures.Add(picture);
             }
         if (pictures.Count > 0)
-            new TensorBoardLog(outcome.Folder.TensorBoardPath).WritePictures(pictures, outcome.Folder.Metrics.Read().LastOrDefault()?.Step ?? 0);
+            new TensorBoardLog(outcome.Folder.TensorBoardPath).WritePictures(pictures, records.LastOrDefault()?.Step ?? 0);
     }
 }
